@@ -1,0 +1,73 @@
+/**
+ * The call to the next service, as a client span: injected headers, a timeout,
+ * and failures mapped to 502 (refused, bad answer) or 504 (too slow).
+ */
+import http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestInfo, RequestInit, Response } from 'node-fetch';
+import { Span, Tags, Tracer } from 'opentracing';
+import { Propagation } from './config';
+import { DownstreamError } from './errors';
+import { downstreamHeaders } from './propagation';
+
+export type Fetch = (url: RequestInfo, init?: RequestInit) => Promise<Response>;
+
+export interface DownstreamCall {
+  tracer: Tracer;
+  fetch: Fetch;
+  parent: Span;
+  incoming: IncomingHttpHeaders;
+  url: string;
+  timeoutMs: number;
+  propagation: Propagation;
+}
+
+/** Keep-alive to the sidecar: a new TCP connection per request would dominate the latency. */
+export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+export const DOWNSTREAM_OPERATION = 'call downstream';
+
+export async function callDownstream(call: DownstreamCall): Promise<string> {
+  const span = call.tracer.startSpan(DOWNSTREAM_OPERATION, {
+    childOf: call.parent,
+    tags: {
+      [Tags.SPAN_KIND]: Tags.SPAN_KIND_RPC_CLIENT,
+      [Tags.HTTP_METHOD]: 'GET',
+      [Tags.HTTP_URL]: call.url,
+    },
+  });
+  const headers = downstreamHeaders(call.tracer, span, call.incoming, call.propagation);
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), call.timeoutMs);
+  try {
+    const response = await call.fetch(call.url, {
+      headers,
+      agent: keepAliveAgent,
+      signal: abort.signal as RequestInit['signal'],
+    });
+    span.setTag(Tags.HTTP_STATUS_CODE, response.status);
+    const body = await response.text();
+    if (!response.ok) {
+      throw new DownstreamError(502, `Downstream ${call.url} answered ${response.status}`);
+    }
+    return body;
+  } catch (err) {
+    const failure = toDownstreamError(err, call);
+    span.setTag(Tags.ERROR, true);
+    span.log({ event: 'error', 'error.kind': failure.name, message: failure.message });
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+    span.finish();
+  }
+}
+
+function toDownstreamError(err: unknown, call: DownstreamCall): DownstreamError {
+  if (err instanceof DownstreamError) return err;
+  const error = err as { name?: string; code?: string; message?: string };
+  if (error.name === 'AbortError') {
+    return new DownstreamError(504, `Downstream ${call.url} did not answer within ${call.timeoutMs} ms`);
+  }
+  const reason = error.code ?? error.message ?? String(err);
+  return new DownstreamError(502, `Downstream ${call.url} failed: ${reason}`);
+}

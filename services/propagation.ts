@@ -1,0 +1,69 @@
+/**
+ * Which request headers travel downstream, and how the span context is written.
+ *
+ * Envoy starts and ends spans, but only the application can carry a trace across
+ * its own outgoing call: whatever it does not copy, the next Envoy never sees.
+ */
+import { FORMAT_HTTP_HEADERS, Span, SpanContext, Tracer } from 'opentracing';
+import { IncomingHttpHeaders } from 'node:http';
+import { Propagation } from './config';
+import { B3_FORMAT } from './tracing';
+
+/** Request-scoped headers copied unchanged to the downstream call. */
+export const FORWARDED_HEADERS: readonly string[] = [
+  'x-request-id', // Envoy's request id: ties access logs and every Envoy span together
+  'jaeger-debug-id', // forces sampling and tags the trace so it can be searched for
+  'jaeger-baggage', // ad-hoc baggage, key=value pairs, for a trace that starts here
+  'x-ot-span-context', // Envoy's own OpenTracing context header (LightStep style)
+  'b3', // Zipkin single-header context
+  'x-b3-traceid', // Zipkin multi-header context ...
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+];
+
+/** Header prefixes copied unchanged: Jaeger baggage travels as uberctx-<key>. */
+export const FORWARDED_PREFIXES: readonly string[] = ['uberctx-'];
+
+/** The headers each format writes itself; a stale incoming copy must not ride along. */
+const WRITTEN_BY: Record<Propagation, (name: string) => boolean> = {
+  jaeger: (name) => name === 'uber-trace-id',
+  b3: (name) => name === 'b3' || name.startsWith('x-b3-'),
+};
+
+const FORMAT: Record<Propagation, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT };
+
+export function isForwarded(name: string): boolean {
+  const lower = name.toLowerCase();
+  return FORWARDED_HEADERS.includes(lower) || FORWARDED_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
+/**
+ * The caller's span context, read in this service's own format first and then in
+ * the other one, so a service joins a trace whichever tracer started it.
+ */
+export function extractContext(tracer: Tracer, headers: IncomingHttpHeaders, propagation: Propagation): SpanContext | null {
+  const own = tracer.extract(FORMAT[propagation], headers);
+  if (own?.toTraceId()) return own;
+  const other = tracer.extract(FORMAT[propagation === 'jaeger' ? 'b3' : 'jaeger'], headers);
+  if (other?.toTraceId()) return other;
+  // No parent, but a jaeger-debug-id or baggage may still be there: the empty context carries them.
+  return own;
+}
+
+/** Headers for the downstream call: the forwarded ones, then the client span's context. */
+export function downstreamHeaders(
+  tracer: Tracer,
+  span: Span,
+  incoming: IncomingHttpHeaders,
+  propagation: Propagation,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || !isForwarded(name) || WRITTEN_BY[propagation](name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  tracer.inject(span.context(), FORMAT[propagation], headers);
+  return headers;
+}

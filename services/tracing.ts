@@ -1,0 +1,55 @@
+/**
+ * The jaeger-client tracer, configured from jaeger-client's own JAEGER_* variables.
+ * Only what the environment leaves unset gets a default here, so every standard
+ * variable (JAEGER_AGENT_HOST, JAEGER_SAMPLER_TYPE, JAEGER_TAGS, ...) still works.
+ */
+import { initTracerFromEnv, JaegerTracer, Logger, TracingConfig, ZipkinB3TextMapCodec } from 'jaeger-client';
+import { Propagation } from './config';
+
+/** The opentracing format name under which the B3 codec is registered. */
+export const B3_FORMAT = 'b3-http-headers';
+
+type Env = Record<string, string | undefined>;
+
+export const stderrLogger: Logger = {
+  info: (msg) => console.error(`jaeger-client: ${msg}`),
+  error: (msg) => console.error(`jaeger-client error: ${msg}`),
+};
+
+/** jaeger-client falls back to 0.0.0.0:5778 for sampling; the agent host is the better guess. */
+export function tracingDefaults(serviceNumber: string, env: Env): TracingConfig {
+  const sampler: Record<string, unknown> = {};
+  if (!env.JAEGER_SAMPLER_TYPE) sampler.type = 'remote';
+  // For the remote sampler this is only the rate used until Jaeger first answers.
+  if (!env.JAEGER_SAMPLER_PARAM) sampler.param = 1;
+  if (!env.JAEGER_SAMPLER_MANAGER_HOST_PORT && !env.JAEGER_SAMPLER_HOST) {
+    sampler.hostPort = `${env.JAEGER_AGENT_HOST || 'localhost'}:5778`;
+  }
+  return {
+    serviceName: env.JAEGER_SERVICE_NAME || `service${serviceNumber}`,
+    ...(Object.keys(sampler).length > 0 ? { sampler: sampler as unknown as TracingConfig['sampler'] } : {}),
+  };
+}
+
+export interface TracerOptions {
+  serviceNumber: string;
+  propagation: Propagation;
+  env?: Env;
+  logger?: Logger;
+}
+
+export function createTracer({ serviceNumber, propagation, env = process.env, logger = stderrLogger }: TracerOptions): JaegerTracer {
+  const tracer = initTracerFromEnv(tracingDefaults(serviceNumber, env), {
+    logger,
+    tags: { 'trace.propagation': propagation },
+  });
+  registerB3(tracer);
+  return tracer;
+}
+
+/** Adds the Zipkin B3 codec beside the default uber-trace-id one, so both formats can be read. */
+export function registerB3(tracer: JaegerTracer): void {
+  const codec = new ZipkinB3TextMapCodec({ urlEncoding: true });
+  tracer.registerInjector(B3_FORMAT, codec);
+  tracer.registerExtractor(B3_FORMAT, codec);
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs one service and its sidecar Envoy in one container.
+#  - renders the sidecar from the shared template (service_name service$SERVICE_NAME)
+#  - if either process dies, stops the other and exits with its status
+#  - on SIGTERM/SIGINT, lets the service finish its in-flight requests (their
+#    egress still runs through the sidecar) and flush its spans, then stops Envoy
+set -euo pipefail
+
+if [[ ! "${SERVICE_NAME:-}" =~ ^[1-9][0-9]*$ ]]; then
+  echo "start-service: SERVICE_NAME must be the service number (1, 2), got '${SERVICE_NAME:-}'" >&2
+  exit 2
+fi
+
+template=${ENVOY_TEMPLATE:-/etc/envoy/service-envoy-jaeger.yaml}
+config=$(mktemp --suffix=.yaml)
+sed "s/\${SERVICE_NAME}/${SERVICE_NAME}/g" "$template" >"$config"
+
+envoy -c "$config" --service-cluster "service${SERVICE_NAME}" --log-level "${ENVOY_LOG_LEVEL:-warn}" &
+envoy_pid=$!
+node dist/services/server.js &
+app_pid=$!
+
+stopping=0
+on_signal() {
+  stopping=1
+  kill -TERM "$app_pid" 2>/dev/null || true
+}
+trap on_signal TERM INT
+
+status=0
+wait -n "$app_pid" "$envoy_pid" || status=$?
+if ((stopping)); then
+  status=0
+  wait "$app_pid" || status=$?
+else
+  echo "start-service: a process of service${SERVICE_NAME} exited (status $status); stopping the container" >&2
+fi
+kill -TERM "$app_pid" "$envoy_pid" 2>/dev/null || true
+wait || true
+exit "$status"

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { read, readYaml, ROOT } from './sandbox-files';
+
+const DCLINT = path.join(ROOT, 'node_modules', '.bin', 'dclint');
+
+function dclint(file: string) {
+  const run = spawnSync(DCLINT, [file, '--formatter', 'json', '--config', path.join(ROOT, '.dclintrc.yaml')], {
+    encoding: 'utf8',
+  });
+  const results = JSON.parse(run.stdout) as Array<{ messages: Array<{ rule: string; message: string }> }>;
+  return results.flatMap((r) => r.messages);
+}
+
+const compose = readYaml('docker-compose.yml');
+
+test('docker-compose.yml is valid Compose and passes the linter with no findings', () => {
+  assert.deepEqual(dclint(path.join(ROOT, 'docker-compose.yml')), []);
+});
+
+test('the Compose check rejects a file that breaks the Compose specification', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-'));
+  const broken = read('docker-compose.yml').replace('    healthcheck:\n', '    health_check:\n');
+  writeFileSync(path.join(dir, 'docker-compose.yml'), broken);
+  const messages = dclint(path.join(dir, 'docker-compose.yml'));
+  assert.ok(messages.some((m) => m.rule === 'invalid-schema'), JSON.stringify(messages));
+});
+
+test('runs front-envoy, service1, service2 and jaeger on the envoymesh network', () => {
+  assert.deepEqual(Object.keys(compose.services).sort(), ['front-envoy', 'jaeger', 'service1', 'service2']);
+  for (const [name, service] of Object.entries<Record<string, unknown>>(compose.services)) {
+    assert.deepEqual(service.networks, ['envoymesh'], name);
+  }
+  assert.equal(compose.version, undefined, 'the obsolete version key is absent');
+});
+
+test('every service has a health check and waits for healthy dependencies', () => {
+  for (const [name, service] of Object.entries<Record<string, any>>(compose.services)) {
+    assert.ok(service.healthcheck?.test, `${name} has a healthcheck`);
+    for (const [dependency, condition] of Object.entries<Record<string, string>>(service.depends_on ?? {})) {
+      assert.equal(condition.condition, 'service_healthy', `${name} waits for ${dependency} to be healthy`);
+    }
+  }
+  assert.deepEqual(Object.keys(compose.services['front-envoy'].depends_on).sort(), ['jaeger', 'service1']);
+  assert.deepEqual(Object.keys(compose.services.service1.depends_on).sort(), ['jaeger', 'service2']);
+});
+
+test('every image and base image is pinned to an exact version', () => {
+  const pinned = /^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$/;
+  const images: string[] = Object.values<Record<string, string>>(compose.services)
+    .map((s) => s.image)
+    .filter(Boolean);
+  for (const dockerfile of readdirSync(ROOT).filter((f) => f.startsWith('Dockerfile'))) {
+    for (const match of read(dockerfile).matchAll(/^FROM\s+(\S+)/gm)) images.push(match[1]);
+  }
+  assert.ok(images.length >= 5, `found images: ${images.join(', ')}`);
+  for (const image of images) assert.match(image, pinned, `${image} is pinned`);
+  assert.ok(images.includes('jaegertracing/jaeger:2.20.0'));
+  assert.ok(images.includes('envoyproxy/envoy:v1.29.12'));
+});
+
+test('the Envoy-carrying services run as linux/amd64, where the plugin exists', () => {
+  for (const name of ['front-envoy', 'service1', 'service2']) {
+    assert.equal(compose.services[name].platform, 'linux/amd64', name);
+  }
+});
+
+test('host ports default to the documented ones and can be changed in .env', () => {
+  const env = Object.fromEntries(
+    read('.env')
+      .split('\n')
+      .filter((line) => /^\w+=/.test(line))
+      .map((line) => line.split('=')),
+  );
+  assert.deepEqual(env, { PROXY_PORT: '8000', ADMIN_PORT: '8001', JAEGER_UI_PORT: '16686', SAMPLING_PORT: '5778' });
+  assert.deepEqual(compose.services['front-envoy'].ports, ['${PROXY_PORT:-8000}:8000', '127.0.0.1:${ADMIN_PORT:-8001}:8001']);
+  assert.deepEqual(compose.services.jaeger.ports, ['${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
+});
+
+test('Jaeger listens beyond localhost and reads the strategies from the mounted folder', () => {
+  const jaeger = compose.services.jaeger;
+  assert.equal(jaeger.environment.JAEGER_LISTEN_HOST, '0.0.0.0');
+  assert.deepEqual(jaeger.command, ['--config', '/etc/sandbox-jaeger/config.yaml']);
+  assert.deepEqual(jaeger.volumes, ['./jaeger:/etc/sandbox-jaeger:ro']);
+  assert.match(jaeger.healthcheck.test.join(' '), /wget .*:13133\/status/);
+});
+
+test('service1 calls service2 through its egress listener, service2 is a leaf', () => {
+  assert.equal(compose.services.service1.environment.DOWNSTREAM_URL, 'http://127.0.0.1:9000/trace/2');
+  assert.equal(compose.services.service2.environment.DOWNSTREAM_URL, undefined);
+  for (const name of ['service1', 'service2']) {
+    const env = compose.services[name].environment;
+    assert.equal(env.SERVICE_NAME, name.slice(-1));
+    assert.equal(env.TRACE_PROPAGATION, 'jaeger', 'the native plugin reads uber-trace-id');
+    assert.equal(env.JAEGER_AGENT_HOST, 'jaeger');
+    assert.equal(env.JAEGER_SAMPLER_TYPE, 'remote');
+    assert.equal(env.JAEGER_SAMPLER_MANAGER_HOST_PORT, 'jaeger:5778');
+  }
+});

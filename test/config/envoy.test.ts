@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { findAll, Json, read, readYaml, renderSidecar } from './sandbox-files';
+
+const PLUGIN = '/usr/local/lib/libjaegertracing_plugin.so';
+const compose = readYaml('docker-compose.yml');
+const front = readYaml('front-envoy-jaeger.yaml');
+const sidecars = { service1: parse(renderSidecar('1'), { merge: true }), service2: parse(renderSidecar('2'), { merge: true }) };
+
+/** The ports a compose service listens on inside the envoymesh network. */
+const LISTENS: Record<string, number[]> = {
+  service1: [8000],
+  service2: [8000],
+  jaeger: [6831, 6832, 5778, 9411, 16686, 13133],
+};
+
+const listeners = (config: Json) => config.static_resources.listeners as Json[];
+const tracers = (config: Json) => findAll(config, 'provider').map((p) => p.provider);
+
+function endpoints(config: Json): Array<{ cluster: string; address: string; port: number }> {
+  return config.static_resources.clusters.flatMap((cluster: Json) =>
+    cluster.load_assignment.endpoints.flatMap((e: Json) =>
+      e.lb_endpoints.map((lb: Json) => ({
+        cluster: cluster.name,
+        address: lb.endpoint.address.socket_address.address,
+        port: lb.endpoint.address.socket_address.port_value,
+      })),
+    ),
+  );
+}
+
+function hostPort(value: string): [string, number] {
+  const match = /^(?:http:\/\/)?([^:/]+):(\d+)/.exec(value);
+  assert.ok(match, `${value} is host:port`);
+  return [match[1], Number(match[2])];
+}
+
+test('the sidecar template renders for both services with nothing left to fill in', () => {
+  for (const n of ['1', '2']) assert.doesNotMatch(renderSidecar(n), /\$\{/);
+  assert.match(read('start-service.sh'), /sed "s\/\\\$\{SERVICE_NAME\}\/\$\{SERVICE_NAME\}\/g"/);
+});
+
+test('every Envoy traces with the Jaeger plugin that the Dockerfiles install', () => {
+  const installer = read('install-jaeger-plugin.sh');
+  assert.match(installer, new RegExp(`TARGET=${PLUGIN}`));
+  assert.match(installer, /SHA256=4a7d17d4724ee890490bcd6cfdedb12a02316a3d33214348d30979abd201f1ca/);
+  assert.match(read('Dockerfile-frontenvoy'), /install-jaeger-plugin\.sh/);
+  assert.match(read('Dockerfile-service'), new RegExp(`COPY --from=envoy ${PLUGIN} ${PLUGIN}`));
+  for (const config of [front, sidecars.service1, sidecars.service2]) {
+    const providers = tracers(config);
+    assert.equal(providers.length, listeners(config).length, 'every listener traces');
+    for (const provider of providers) {
+      assert.equal(provider.name, 'envoy.tracers.dynamic_ot');
+      assert.equal(provider.typed_config['@type'], 'type.googleapis.com/envoy.config.trace.v3.DynamicOtConfig');
+      assert.equal(provider.typed_config.library, PLUGIN);
+    }
+  }
+});
+
+test('each Envoy reports under its own service name', () => {
+  const names = (config: Json) => [...new Set(tracers(config).map((p) => p.typed_config.config.service_name))];
+  assert.deepEqual(names(front), ['front-proxy']);
+  assert.deepEqual(names(sidecars.service1), ['service1']);
+  assert.deepEqual(names(sidecars.service2), ['service2']);
+});
+
+test('the plugin reports to jaeger:6831 and asks jaeger:5778/sampling for its strategy', () => {
+  for (const config of [front, sidecars.service1]) {
+    for (const provider of tracers(config)) {
+      const jaeger = provider.typed_config.config;
+      assert.equal(jaeger.reporter.localAgentHostPort, 'jaeger:6831');
+      assert.equal(jaeger.sampler.type, 'remote');
+      // The plugin's default URL has no path, and Jaeger answers only on /sampling.
+      assert.equal(jaeger.sampler.samplingServerURL, 'http://jaeger:5778/sampling');
+      assert.equal(jaeger.sampler.param, 1, 'every request is sampled until Jaeger answers');
+      assert.equal(jaeger.headers.jaegerDebugHeader, 'jaeger-debug-id');
+      assert.equal(jaeger.headers.traceBaggageHeaderPrefix, 'uberctx-');
+    }
+  }
+});
+
+test('every host an Envoy talks to is a compose service, on a port it listens on', () => {
+  const targets: Array<[string, number, string]> = [];
+  for (const [name, config] of Object.entries({ front, ...sidecars })) {
+    for (const e of endpoints(config)) targets.push([e.address, e.port, `${name} cluster ${e.cluster}`]);
+    for (const provider of tracers(config)) {
+      const jaeger = provider.typed_config.config;
+      targets.push([...hostPort(jaeger.reporter.localAgentHostPort), `${name} reporter`]);
+      targets.push([...hostPort(jaeger.sampler.samplingServerURL), `${name} sampler`]);
+    }
+  }
+  for (const [host, port, where] of targets) {
+    if (host === '127.0.0.1') continue;
+    assert.ok(compose.services[host], `${where}: ${host} is a compose service`);
+    assert.ok(LISTENS[host]?.includes(port), `${where}: ${host} listens on ${port}`);
+  }
+});
+
+test('the listeners and local clusters match the ports the services use', () => {
+  const [ingress, egress] = listeners(sidecars.service1);
+  assert.deepEqual(ingress.address.socket_address, { address: '0.0.0.0', port_value: 8000 });
+  assert.deepEqual(egress.address.socket_address, { address: '127.0.0.1', port_value: 9000 });
+  const downstream = new URL(compose.services.service1.environment.DOWNSTREAM_URL);
+  assert.equal(Number(downstream.port), 9000, 'service1 calls its own egress listener');
+  const local = endpoints(sidecars.service1).find((e) => e.cluster === 'local_service');
+  assert.deepEqual(local && [local.address, local.port], ['127.0.0.1', 8080], 'the service default HOST and PORT');
+  assert.deepEqual(listeners(front)[0].address.socket_address, { address: '0.0.0.0', port_value: 8000 });
+  assert.equal(front.admin.address.socket_address.port_value, 8001);
+  assert.equal(sidecars.service1.admin.address.socket_address.port_value, 8001);
+});
+
+test('the front proxy routes /trace/ and /service/ to service1, names its spans, and guards the edge', () => {
+  const hcm = findAll(front, 'route_config')[0];
+  assert.equal(hcm.generate_request_id, true);
+  assert.equal(hcm.use_remote_address, true);
+  const routes = hcm.route_config.virtual_hosts[0].routes;
+  assert.deepEqual(
+    routes.map((r: Json) => [r.match.prefix, r.route.cluster]),
+    [
+      ['/trace/', 'service1'],
+      ['/service/', 'service1'],
+    ],
+  );
+});
+
+test('every route names its span with a decorator', () => {
+  for (const config of [front, sidecars.service1, sidecars.service2]) {
+    for (const route of findAll(config, 'match')) assert.ok(route.decorator?.operation, JSON.stringify(route.match));
+  }
+  const operations = findAll(sidecars.service1, 'decorator').map((r) => r.decorator.operation);
+  assert.deepEqual(operations, ['ingress service1', 'egress service2']);
+});
+
+test('the sampling strategies name every traced service', () => {
+  const strategies = JSON.parse(read('jaeger/sampling-strategies.json'));
+  assert.equal(strategies.default_strategy.type, 'probabilistic');
+  assert.deepEqual(
+    strategies.service_strategies.map((s: Json) => s.service).sort(),
+    ['front-proxy', 'service1', 'service2'],
+  );
+  const jaeger = readYaml('jaeger/config.yaml');
+  assert.equal(jaeger.extensions.remote_sampling.file.path, '${env:SAMPLING_STRATEGIES_FILE:-/etc/sandbox-jaeger/sampling-strategies.json}');
+  assert.ok(jaeger.extensions.remote_sampling.file.reload_interval, 'the file is re-read while Jaeger runs');
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fetch from 'node-fetch';
+import { Tracer } from 'opentracing';
+import { pollUntil } from '../../tools/poll';
+import { listen, recordingDownstream, spanNamed, startApp, tag, testTracer } from './helpers';
+
+test('answers /service/1 with the service number, host names and the trace id', async (t) => {
+  const { base, spans } = await startApp(t);
+  const res = await fetch(`${base}/service/1`);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'Hello from behind Envoy (service 1)! hostname: test-host resolvedhostname: 127.0.0.1\n');
+  const traceId = res.headers.get('x-trace-id');
+  assert.match(traceId ?? '', /^[0-9a-f]{1,32}$/);
+  const span = await pollUntil(() => spanNamed(spans, 'GET /service/:n'), 'the server span');
+  assert.equal(span.context().traceIdStr, traceId);
+  assert.equal(tag(span, 'span.kind'), 'server');
+  assert.equal(tag(span, 'http.status_code'), 200);
+});
+
+test('calls the downstream first on /trace/1, then answers', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /^Hello from behind Envoy \(service 1\)!/);
+  assert.equal(downstream.requests.length, 1);
+});
+
+test('a leaf service answers /trace/2 without calling anyone', async (t) => {
+  const { base, spans } = await startApp(t, { config: { serviceNumber: '2' } });
+  const res = await fetch(`${base}/trace/2`);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /service 2/);
+  await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  assert.ok(!spans.some((s) => s.operationName === 'call downstream'));
+});
+
+test('answers 400 with a one-line reason when the trace number is not an integer', async (t) => {
+  const { base, spans } = await startApp(t);
+  for (const bad of ['abc', '-1', '0', '1.5', '99999999999']) {
+    const res = await fetch(`${base}/trace/${bad}`);
+    assert.equal(res.status, 400, bad);
+    const body = await res.text();
+    assert.equal(body, `Parameter 'n' must be a positive integer, got "${bad}"\n`);
+  }
+  const span = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  assert.equal(tag(span, 'error'), true);
+  assert.equal(tag(span, 'http.status_code'), 400);
+});
+
+test('answers 400, not 500, to a malformed percent-encoding', async (t) => {
+  const { base } = await startApp(t);
+  const res = await fetch(`${base}/trace/%E0%A4%A`);
+  assert.equal(res.status, 400);
+  assert.equal((await res.text()).split('\n').length, 2);
+});
+
+test('answers 404 to an unknown path', async (t) => {
+  const { base } = await startApp(t);
+  const res = await fetch(`${base}/nope`);
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), 'No route for /nope\n');
+});
+
+test('answers 200 to /healthz without making a span', async (t) => {
+  const { base, spans } = await startApp(t);
+  const res = await fetch(`${base}/healthz`);
+  assert.equal(res.status, 200);
+  assert.equal(spans.length, 0);
+});
+
+test('answers 502 quickly when the downstream refuses the connection, with the error on the span', async (t) => {
+  const closed = await listen(t, () => {});
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: `http://127.0.0.1:1/trace/2` } });
+  void closed;
+  const started = Date.now();
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 502);
+  assert.match(await res.text(), /^Downstream http:\/\/127\.0\.0\.1:1\/trace\/2 failed: ECONNREFUSED\n$/);
+  assert.ok(Date.now() - started < 1000, 'a refused connection fails fast');
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.equal(tag(client, 'error'), true);
+  const server = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  assert.equal(tag(server, 'http.status_code'), 502);
+  assert.equal(tag(server, 'error'), true);
+});
+
+test('answers 504 when the downstream is slower than the timeout, and does not hang', async (t) => {
+  const downstream = await recordingDownstream(t, (res) => setTimeout(() => res.end('late'), 2000));
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, downstreamTimeoutMs: 150 } });
+  const started = Date.now();
+  const res = await fetch(`${base}/trace/1`);
+  const elapsed = Date.now() - started;
+  assert.equal(res.status, 504);
+  assert.match(await res.text(), /did not answer within 150 ms\n$/);
+  assert.ok(elapsed >= 140 && elapsed < 1500, `answered after ${elapsed} ms`);
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.equal(tag(client, 'error'), true);
+});
+
+test('answers 502 when the downstream answers with an error status', async (t) => {
+  const downstream = await recordingDownstream(t, (res) => {
+    res.statusCode = 503;
+    res.end('unavailable');
+  });
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 502);
+  assert.match(await res.text(), /answered 503\n$/);
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.equal(tag(client, 'http.status_code'), 503);
+});
+
+test('answers a bare 500 to an unexpected error and keeps serving', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { tracer, spans } = testTracer();
+  let explode = true;
+  // A tracer whose inject fails once: an error nobody anticipated, deep inside the handler.
+  const faulty = new Proxy(tracer, {
+    get(target, prop, receiver) {
+      if (prop === 'inject' && explode) {
+        return () => {
+          explode = false;
+          throw new Error('injector exploded');
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Tracer as typeof tracer;
+  const errors: unknown[] = [];
+  t.mock.method(console, 'error', (...args: unknown[]) => errors.push(args));
+  const { base } = await startApp(t, { tracer: faulty, config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 500);
+  assert.equal(await res.text(), 'Internal Server Error\n');
+  assert.equal(errors.length, 1, 'the unexpected error is logged once');
+  const again = await fetch(`${base}/trace/1`);
+  assert.equal(again.status, 200);
+  const failed = await pollUntil(() => {
+    const span = spans.find((s) => s.operationName === 'GET /trace/:n' && tag(s, 'http.status_code') === 500);
+    if (!span) throw new Error('not yet');
+    return span;
+  }, 'the failed server span');
+  assert.equal(tag(failed, 'error'), true);
+});

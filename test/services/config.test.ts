@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../services/config';
+import { tracingDefaults } from '../../services/tracing';
+
+test('fills in the documented defaults', () => {
+  assert.deepEqual(loadConfig({ SERVICE_NAME: '2' }), {
+    serviceNumber: '2',
+    host: '127.0.0.1',
+    port: 8080,
+    downstreamUrl: undefined,
+    downstreamTimeoutMs: 2000,
+    propagation: 'jaeger',
+    shutdownTimeoutMs: 10000,
+  });
+});
+
+test('reads every variable it documents', () => {
+  const config = loadConfig({
+    SERVICE_NAME: '1',
+    HOST: '0.0.0.0',
+    PORT: '9090',
+    DOWNSTREAM_URL: 'http://127.0.0.1:9000/trace/2',
+    DOWNSTREAM_TIMEOUT_MS: '500',
+    TRACE_PROPAGATION: 'b3',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+  });
+  assert.equal(config.host, '0.0.0.0');
+  assert.equal(config.port, 9090);
+  assert.equal(config.downstreamUrl, 'http://127.0.0.1:9000/trace/2');
+  assert.equal(config.downstreamTimeoutMs, 500);
+  assert.equal(config.propagation, 'b3');
+  assert.equal(config.shutdownTimeoutMs, 3000);
+});
+
+const bad: Array<[Record<string, string>, RegExp]> = [
+  [{}, /^SERVICE_NAME must be the service number/],
+  [{ SERVICE_NAME: 'one' }, /^SERVICE_NAME /],
+  [{ SERVICE_NAME: '1', PORT: 'http' }, /^PORT must be a whole number, got "http"$/],
+  [{ SERVICE_NAME: '1', PORT: '70000' }, /^PORT must be between 0 and 65535, got 70000$/],
+  [{ SERVICE_NAME: '1', DOWNSTREAM_URL: 'service2:8000' }, /^DOWNSTREAM_URL must be an http:\/\/ URL/],
+  [{ SERVICE_NAME: '1', DOWNSTREAM_TIMEOUT_MS: '0' }, /^DOWNSTREAM_TIMEOUT_MS must be between 1/],
+  [{ SERVICE_NAME: '1', TRACE_PROPAGATION: 'w3c' }, /^TRACE_PROPAGATION must be one of jaeger, b3, got "w3c"$/],
+  [{ SERVICE_NAME: '1', JAEGER_SAMPLER_TYPE: 'always' }, /^JAEGER_SAMPLER_TYPE must be one of const, probabilistic, ratelimiting, remote/],
+  [{ SERVICE_NAME: '1', JAEGER_SAMPLER_PARAM: 'half' }, /^JAEGER_SAMPLER_PARAM must be a number/],
+  [{ SERVICE_NAME: '1', JAEGER_AGENT_PORT: '6831/udp' }, /^JAEGER_AGENT_PORT must be a whole number/],
+  [{ SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: 'jaeger' }, /^JAEGER_SAMPLER_MANAGER_HOST_PORT must look like host:port/],
+];
+
+for (const [env, expected] of bad) {
+  test(`stops with one line naming the variable for ${JSON.stringify(env)}`, () => {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && expected.test(err.message) && !err.message.includes('\n'),
+    );
+  });
+}
+
+test('asks Jaeger for the sampling strategy at the agent host unless told otherwise', () => {
+  assert.deepEqual(tracingDefaults('1', { JAEGER_AGENT_HOST: 'jaeger' }), {
+    serviceName: 'service1',
+    sampler: { type: 'remote', param: 1, hostPort: 'jaeger:5778' },
+  });
+});
+
+test('leaves every JAEGER_* variable that is set to jaeger-client', () => {
+  const defaults = tracingDefaults('2', {
+    JAEGER_SERVICE_NAME: 'custom',
+    JAEGER_SAMPLER_TYPE: 'const',
+    JAEGER_SAMPLER_PARAM: '0',
+    JAEGER_SAMPLER_MANAGER_HOST_PORT: 'jaeger:5778',
+  });
+  assert.deepEqual(defaults, { serviceName: 'custom' });
+});

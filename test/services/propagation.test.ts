@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fetch from 'node-fetch';
+import { FORWARDED_HEADERS } from '../../services/propagation';
+import { pollUntil } from '../../tools/poll';
+import { recordingDownstream, RecordedSpan, spanNamed, startApp } from './helpers';
+
+const TRACE_ID = '4bf92f3577b34da6';
+const ENVOY_SPAN_ID = 'a3ce929d0e0e4736';
+
+/** Every forwarded header, with a value that shows whether it arrived unchanged. */
+function requestScopedHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) headers[name] = `value-of-${name}`;
+  headers['uberctx-tenant'] = 'acme';
+  headers['x-request-id'] = '5f0ac3b2-3f1c-4b7e-9d2a-0c9b1e6f7a11';
+  return headers;
+}
+
+async function settledSpans(spans: RecordedSpan[]) {
+  const server = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  return { server, client };
+}
+
+test('joins the uber-trace-id of the caller and passes its own client span downstream', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`, { headers: { 'uber-trace-id': `${TRACE_ID}:${ENVOY_SPAN_ID}:0:1` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-trace-id'), TRACE_ID);
+
+  const { server, client } = await settledSpans(spans);
+  assert.equal(server.context().traceIdStr, TRACE_ID);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID, 'the server span is a child of the Envoy span');
+  assert.equal(client.context().parentIdStr, server.context().spanIdStr, 'the client span is a child of the server span');
+
+  const sent = downstream.requests[0]['uber-trace-id'];
+  assert.equal(sent, `${TRACE_ID}:${client.context().spanIdStr}:${server.context().spanIdStr}:1`);
+});
+
+test('forwards every request-scoped header unchanged to the downstream', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const incoming = requestScopedHeaders();
+  const res = await fetch(`${base}/trace/1`, { headers: { ...incoming, 'uber-trace-id': `${TRACE_ID}:${ENVOY_SPAN_ID}:0:1` } });
+  assert.equal(res.status, 200);
+  const received = downstream.requests[0];
+  for (const [name, value] of Object.entries(incoming)) {
+    assert.equal(received[name], value, `${name} did not reach the downstream unchanged`);
+  }
+});
+
+test('does not forward headers that are not request-scoped', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  await fetch(`${base}/trace/1`, { headers: { authorization: 'Bearer secret', cookie: 'a=b', 'x-custom': '1' } });
+  const received = downstream.requests[0];
+  assert.equal(received.authorization, undefined);
+  assert.equal(received.cookie, undefined);
+  assert.equal(received['x-custom'], undefined);
+});
+
+test('in b3 mode, joins the x-b3 context and writes its own x-b3 headers, keeping baggage and request id', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, propagation: 'b3' } });
+  const res = await fetch(`${base}/trace/1`, {
+    headers: {
+      'x-b3-traceid': TRACE_ID,
+      'x-b3-spanid': ENVOY_SPAN_ID,
+      'x-b3-sampled': '1',
+      'x-request-id': 'rid-1',
+      'uberctx-tenant': 'acme',
+    },
+  });
+  assert.equal(res.status, 200);
+  const { server, client } = await settledSpans(spans);
+  assert.equal(server.context().traceIdStr, TRACE_ID);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
+  const received = downstream.requests[0];
+  assert.equal(received['x-b3-traceid'], TRACE_ID);
+  assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
+  assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr);
+  assert.equal(received['x-b3-sampled'], '1');
+  assert.equal(received['uber-trace-id'], undefined, 'b3 mode writes one format only');
+  assert.equal(received['x-request-id'], 'rid-1');
+  assert.equal(received['uberctx-tenant'], 'acme');
+});
+
+test('in jaeger mode, still joins a trace that arrives with B3 headers only', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  await fetch(`${base}/trace/1`, {
+    headers: { 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': ENVOY_SPAN_ID, 'x-b3-sampled': '1' },
+  });
+  const { server, client } = await settledSpans(spans);
+  assert.equal(server.context().traceIdStr, TRACE_ID);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
+  assert.match(String(downstream.requests[0]['uber-trace-id']), new RegExp(`^${TRACE_ID}:${client.context().spanIdStr}:`));
+});
+
+test('starts a new trace when the caller sends no context', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  const { server } = await settledSpans(spans);
+  assert.equal(res.headers.get('x-trace-id'), server.context().traceIdStr);
+  assert.ok(!server.context().parentIdStr || server.context().parentIdStr === '0');
+  assert.match(String(downstream.requests[0]['uber-trace-id']), new RegExp(`^${server.context().traceIdStr}:`));
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import path from 'node:path';
+import { test, TestContext } from 'node:test';
+import fetch from 'node-fetch';
+import { pollUntil } from '../../tools/poll';
+import { recordingDownstream } from './helpers';
+
+const SERVER = path.join(__dirname, '..', '..', 'services', 'server.js');
+
+interface Running {
+  child: ChildProcess;
+  base: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the compiled service as its own process; it is killed when the test ends, pass or fail. */
+async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH, PORT: '0', JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const port = await pollUntil(
+    () => {
+      const match = /listening on [\d.]+:(\d+)/.exec(output);
+      if (!match) throw new Error(output || 'no output yet');
+      return match[1];
+    },
+    'the service to listen',
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
+  return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+/** A UDP socket standing in for the agent port, counting what the reporter sends. */
+async function udpSink(t: TestContext): Promise<{ port: number; received: Buffer[] }> {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (msg) => received.push(msg));
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  t.after(() => socket.close());
+  return { port: socket.address().port, received };
+}
+
+test('stops start-up with one line naming a bad variable', async () => {
+  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, SERVICE_NAME: '1', PORT: 'eighty' } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.equal(stderr, 'configuration error: PORT must be a whole number, got "eighty"\n');
+});
+
+test('keeps answering when Jaeger is unreachable', async (t) => {
+  const server = await startServer(t, {
+    SERVICE_NAME: '2',
+    JAEGER_AGENT_HOST: '127.0.0.1',
+    JAEGER_AGENT_PORT: '9',
+    JAEGER_REPORTER_FLUSH_INTERVAL: '10',
+    JAEGER_SAMPLER_REFRESH_INTERVAL: '100',
+  });
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(`${server.base}/trace/2`);
+    assert.equal(res.status, 200);
+    await res.text();
+  }
+  assert.equal(server.child.exitCode, null, 'the process is still running');
+});
+
+test('on SIGTERM finishes the in-flight request, flushes its spans and exits 0', async (t) => {
+  const agent = await udpSink(t);
+  const downstream = await recordingDownstream(t, (res) => setTimeout(() => res.end('ok'), 400));
+  const server = await startServer(t, {
+    SERVICE_NAME: '1',
+    DOWNSTREAM_URL: downstream.url,
+    JAEGER_SAMPLER_TYPE: 'const',
+    JAEGER_SAMPLER_PARAM: '1',
+    JAEGER_AGENT_HOST: '127.0.0.1',
+    JAEGER_AGENT_PORT: String(agent.port),
+    // Longer than the test: only the flush on shutdown can deliver the spans.
+    JAEGER_REPORTER_FLUSH_INTERVAL: '60000',
+  });
+  const inFlight = fetch(`${server.base}/trace/1`);
+  await pollUntil(() => assert.equal(downstream.requests.length, 1), 'the request to reach the downstream');
+  server.child.kill('SIGTERM');
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /service 1/);
+  assert.equal(await server.exited, 0, server.output());
+  const sent = Buffer.concat(agent.received).toString('latin1');
+  assert.ok(sent.includes('GET /trace/:n') && sent.includes('call downstream'), 'both spans reached the agent port');
+  await assert.rejects(fetch(`${server.base}/trace/1`), /ECONNREFUSED/);
+});
