@@ -68,7 +68,7 @@ function checkJaegerEnv(env: Env): void {
   if (param !== undefined && param !== '' && !Number.isFinite(Number(param))) {
     throw new ConfigError('JAEGER_SAMPLER_PARAM', `must be a number, got "${param}"`);
   }
-  integer(env, 'JAEGER_AGENT_PORT', 6831, 1, 65535);
+  integer(env, 'JAEGER_AGENT_PORT', 6832, 1, 65535);
   integer(env, 'JAEGER_SAMPLER_REFRESH_INTERVAL', 60000, 100, 86_400_000);
   integer(env, 'JAEGER_REPORTER_FLUSH_INTERVAL', 1000, 1, 60_000);
   const hostPort = env.JAEGER_SAMPLER_MANAGER_HOST_PORT;

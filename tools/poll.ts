@@ -2,12 +2,14 @@
 export interface PollOptions {
   timeoutMs?: number;
   intervalMs?: number;
+  /** Give up at once on an error for which waiting cannot help. */
+  stopOn?: (err: unknown) => boolean;
 }
 
 export async function pollUntil<T>(
   fn: () => Promise<T> | T,
   description: string,
-  { timeoutMs = 10_000, intervalMs = 100 }: PollOptions = {},
+  { timeoutMs = 10_000, intervalMs = 100, stopOn }: PollOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -16,6 +18,7 @@ export async function pollUntil<T>(
       return await fn();
     } catch (err) {
       lastError = err;
+      if (stopOn?.(err)) throw err;
     }
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

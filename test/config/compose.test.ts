@@ -97,6 +97,8 @@ test('service1 calls service2 through its egress listener, service2 is a leaf', 
     assert.equal(env.SERVICE_NAME, name.slice(-1));
     assert.equal(env.TRACE_PROPAGATION, 'jaeger', 'the native plugin reads uber-trace-id');
     assert.equal(env.JAEGER_AGENT_HOST, 'jaeger');
+    // jaeger-client (Node) sends Thrift binary, which Jaeger receives on 6832, not compact on 6831.
+    assert.equal(env.JAEGER_AGENT_PORT, '6832');
     assert.equal(env.JAEGER_SAMPLER_TYPE, 'remote');
     assert.equal(env.JAEGER_SAMPLER_MANAGER_HOST_PORT, 'jaeger:5778');
   }

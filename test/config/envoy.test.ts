@@ -130,6 +130,10 @@ test('every route names its span with a decorator', () => {
   }
   const operations = findAll(sidecars.service1, 'decorator').map((r) => r.decorator.operation);
   assert.deepEqual(operations, ['ingress service1', 'egress service2']);
+  // Propagated, a decorator would rename the next Envoy's span after this one.
+  for (const config of [front, sidecars.service1]) {
+    for (const route of findAll(config, 'decorator')) assert.equal(route.decorator.propagate, false);
+  }
 });
 
 test('the sampling strategies name every traced service', () => {

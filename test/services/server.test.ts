@@ -100,5 +100,7 @@ test('on SIGTERM finishes the in-flight request, flushes its spans and exits 0',
   assert.equal(await server.exited, 0, server.output());
   const sent = Buffer.concat(agent.received).toString('latin1');
   assert.ok(sent.includes('GET /trace/:n') && sent.includes('call downstream'), 'both spans reached the agent port');
+  // Thrift binary (0x8001), which Jaeger takes on 6832; its 6831 expects compact (0x82) and drops these.
+  assert.deepEqual([...agent.received[0].subarray(0, 2)], [0x80, 0x01]);
   await assert.rejects(fetch(`${server.base}/trace/1`), /ECONNREFUSED/);
 });

@@ -1,0 +1,123 @@
+/**
+ * Start, wait until ready, stop. Each process logs to its own file in one
+ * folder; stopping sends SIGTERM, then SIGKILL to whatever is still running.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pollUntil } from '../tools/poll';
+
+export interface ProcessSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Resolves when the process serves; throws (to be polled again) until then. */
+  ready: () => Promise<void>;
+  readyTimeoutMs?: number;
+}
+
+export interface Running {
+  spec: ProcessSpec;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<void>;
+}
+
+export class ProcessGroup {
+  private readonly running = new Map<string, Running>();
+  private readonly onExit = () => this.killAll('SIGKILL');
+
+  constructor(readonly logDir: string) {
+    process.on('exit', this.onExit);
+  }
+
+  get(name: string): Running | undefined {
+    return this.running.get(name);
+  }
+
+  names(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async start(spec: ProcessSpec): Promise<Running> {
+    if (this.running.has(spec.name)) throw new Error(`${spec.name} is already running`);
+    const logFile = path.join(this.logDir, `${spec.name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...spec.env },
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+    const entry: Running = { spec, child, logFile, exited };
+    this.running.set(spec.name, entry);
+    let spawnError: Error | undefined;
+    child.once('error', (err) => (spawnError = err));
+    await pollUntil(
+      async () => {
+        if (spawnError) throw new Fatal(`${spec.name} could not start: ${spawnError.message}`);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Fatal(`${spec.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`);
+        }
+        await spec.ready();
+      },
+      `${spec.name} to be ready (log: ${logFile})`,
+      { timeoutMs: spec.readyTimeoutMs ?? 20_000, intervalMs: 100, stopOn: (err) => err instanceof Fatal },
+    );
+    return entry;
+  }
+
+  /** SIGTERM, wait up to graceMs, then SIGKILL. */
+  async stop(name: string, { graceMs = 10_000, signal = 'SIGTERM' as NodeJS.Signals } = {}): Promise<void> {
+    const entry = this.running.get(name);
+    if (!entry) return;
+    if (entry.child.exitCode === null && entry.child.signalCode === null) {
+      entry.child.kill(signal);
+      const timer = setTimeout(() => entry.child.kill('SIGKILL'), graceMs);
+      await entry.exited;
+      clearTimeout(timer);
+    }
+    this.running.delete(name);
+  }
+
+  /** Stops every process, newest first, so callers go before the things they call. */
+  async stopAll(graceMs = 5_000): Promise<void> {
+    for (const name of [...this.running.keys()].reverse()) await this.stop(name, { graceMs });
+    process.off('exit', this.onExit);
+  }
+
+  private killAll(signal: NodeJS.Signals): void {
+    for (const { child } of this.running.values()) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    }
+  }
+
+  /** The last lines of every log, for a person reading a failure. */
+  tails(lines = 15): string {
+    return [...this.running.values()].map((r) => `--- ${r.spec.name} (${r.logFile})\n${tail(r.logFile, lines)}`).join('\n');
+  }
+}
+
+class Fatal extends Error {}
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export async function httpOk(url: string): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+}
+

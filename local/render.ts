@@ -1,0 +1,90 @@
+/**
+ * Shipped Envoy YAML -> YAML that runs on this machine, by exactly two named
+ * transformations and nothing else:
+ *
+ *  1. addresses: compose hostnames and each container's own 127.0.0.1/0.0.0.0
+ *     become that container's loopback address (see topology.ts);
+ *  2. tracer: the envoy.tracers.dynamic_ot provider (the Jaeger native plugin,
+ *     which no installable Envoy after 1.29 can load) becomes Envoy's built-in
+ *     Zipkin tracer, sending to Jaeger's Zipkin receiver with B3 headers. The
+ *     plugin's service_name becomes Envoy's --service-cluster, which is the
+ *     name Zipkin spans carry.
+ */
+import { parse, stringify } from 'yaml';
+import { ADDRESSES, ContainerName, localAddress, localHostPort, PORTS } from './topology';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const ZIPKIN_CLUSTER = 'jaeger_zipkin';
+
+export interface RenderedEnvoy {
+  yaml: string;
+  /** The tracer's service name, passed to Envoy as --service-cluster. */
+  serviceName: string;
+}
+
+/** The sidecar template, filled in as start-service.sh does it. */
+export function fillSidecarTemplate(template: string, serviceNumber: string): string {
+  return template.replaceAll('${SERVICE_NAME}', serviceNumber);
+}
+
+function walk(node: Json, visit: (object: Json) => void): void {
+  if (Array.isArray(node)) node.forEach((item) => walk(item, visit));
+  else if (node && typeof node === 'object') {
+    visit(node);
+    Object.values(node).forEach((value) => walk(value, visit));
+  }
+}
+
+/** Transformation 1. */
+export function localizeAddresses(config: Json, inside: ContainerName): void {
+  walk(config, (object) => {
+    if (object.socket_address) object.socket_address.address = localAddress(object.socket_address.address, inside);
+    if (object.name === 'envoy.tracers.dynamic_ot') {
+      const jaeger = object.typed_config.config;
+      jaeger.reporter.localAgentHostPort = localHostPort(jaeger.reporter.localAgentHostPort, inside);
+      jaeger.sampler.samplingServerURL = localHostPort(jaeger.sampler.samplingServerURL, inside);
+    }
+  });
+}
+
+/** Transformation 2. Returns the service name the plugin was configured with. */
+export function nativeToZipkin(config: Json): string {
+  const names = new Set<string>();
+  walk(config, (object) => {
+    const provider = object.provider;
+    if (provider?.name !== 'envoy.tracers.dynamic_ot') return;
+    names.add(provider.typed_config.config.service_name);
+    object.provider = {
+      name: 'envoy.tracers.zipkin',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
+        collector_cluster: ZIPKIN_CLUSTER,
+        collector_endpoint: '/api/v2/spans',
+        collector_endpoint_version: 'HTTP_JSON',
+        // One span per Envoy hop, as the Jaeger plugin makes, not Zipkin's shared client/server span.
+        shared_span_context: false,
+      },
+    };
+  });
+  if (names.size !== 1) throw new Error(`expected one Jaeger tracer service name, found: ${[...names].join(', ') || 'none'}`);
+  config.static_resources.clusters.push({
+    name: ZIPKIN_CLUSTER,
+    type: 'STATIC',
+    connect_timeout: '0.25s',
+    load_assignment: {
+      cluster_name: ZIPKIN_CLUSTER,
+      endpoints: [
+        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: ADDRESSES.jaeger, port_value: PORTS.jaegerZipkin } } } }] },
+      ],
+    },
+  });
+  return [...names][0];
+}
+
+export function renderEnvoy(shippedYaml: string, inside: ContainerName): RenderedEnvoy {
+  const config = parse(shippedYaml, { merge: true });
+  localizeAddresses(config, inside);
+  const serviceName = nativeToZipkin(config);
+  return { yaml: stringify(config, { aliasDuplicateObjects: false }), serviceName };
+}

@@ -1,0 +1,54 @@
+/**
+ * The sandbox as processes on this machine: one table of "containers", their
+ * loopback addresses and what runs in each. Every port stays as shipped, because
+ * each container gets its own 127.0.0.x address; front-envoy and jaeger share
+ * 127.0.0.1, so localhost:8000, :8001 and :16686 work as they do with Compose.
+ */
+export type ContainerName = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
+
+export const ADDRESSES: Record<ContainerName, string> = {
+  'front-envoy': '127.0.0.1',
+  jaeger: '127.0.0.1',
+  service1: '127.0.0.2',
+  service2: '127.0.0.3',
+};
+
+/** Where the harness's ports are, for tests and tools. */
+export const PORTS = {
+  proxy: 8000,
+  envoyAdmin: 8001,
+  sidecarIngress: 8000,
+  sidecarEgress: 9000,
+  service: 8080,
+  jaegerQuery: 16686,
+  jaegerSampling: 5778,
+  jaegerZipkin: 9411,
+  jaegerHealth: 13133,
+} as const;
+
+export const PROXY_URL = `http://${ADDRESSES['front-envoy']}:${PORTS.proxy}`;
+export const FRONT_ADMIN_URL = `http://${ADDRESSES['front-envoy']}:${PORTS.envoyAdmin}`;
+export const JAEGER_QUERY_URL = `http://${ADDRESSES.jaeger}:${PORTS.jaegerQuery}`;
+export const JAEGER_SAMPLING_URL = `http://${ADDRESSES.jaeger}:${PORTS.jaegerSampling}`;
+
+export function isContainer(name: string): name is ContainerName {
+  return name in ADDRESSES;
+}
+
+/**
+ * Transformation 1: an address as written inside a container, seen from this
+ * machine. A compose hostname becomes that container's address; the container's
+ * own loopback and wildcard become its own address.
+ */
+export function localAddress(address: string, inside: ContainerName): string {
+  if (isContainer(address)) return ADDRESSES[address];
+  if (address === '127.0.0.1' || address === '0.0.0.0' || address === 'localhost') return ADDRESSES[inside];
+  return address;
+}
+
+/** The same transformation for "host:port" and URLs. */
+export function localHostPort(value: string, inside: ContainerName): string {
+  return value.replace(/^(\w+:\/\/)?([^:/]+)(?=:\d)/, (_m, scheme: string | undefined, host: string) =>
+    `${scheme ?? ''}${localAddress(host, inside)}`,
+  );
+}
