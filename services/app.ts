@@ -8,6 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import express, { NextFunction, Request, Response } from 'express';
 import { Span, Tags, Tracer } from 'opentracing';
+import { nowMs } from './clock';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound } from './errors';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
     const parent = extractContext(tracer, req.headers, config.propagation);
     const span = tracer.startSpan(operation, {
       childOf: parent ?? undefined,
+      startTime: nowMs(),
       tags: {
         [Tags.SPAN_KIND]: Tags.SPAN_KIND_RPC_SERVER,
         [Tags.HTTP_METHOD]: req.method,
@@ -55,7 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
       finished = true;
       span.setTag(Tags.HTTP_STATUS_CODE, res.statusCode);
       if (!res.writableFinished) span.log({ event: 'client disconnected before the response was sent' });
-      span.finish();
+      span.finish(nowMs());
     };
     res.once('finish', finish);
     res.once('close', finish);

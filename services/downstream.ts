@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestInfo, RequestInit, Response } from 'node-fetch';
 import { Span, Tags, Tracer } from 'opentracing';
+import { nowMs } from './clock';
 import { Propagation } from './config';
 import { DownstreamError } from './errors';
 import { downstreamHeaders } from './propagation';
@@ -30,6 +31,7 @@ export const DOWNSTREAM_OPERATION = 'call downstream';
 export async function callDownstream(call: DownstreamCall): Promise<string> {
   const span = call.tracer.startSpan(DOWNSTREAM_OPERATION, {
     childOf: call.parent,
+    startTime: nowMs(),
     tags: {
       [Tags.SPAN_KIND]: Tags.SPAN_KIND_RPC_CLIENT,
       [Tags.HTTP_METHOD]: 'GET',
@@ -58,7 +60,7 @@ export async function callDownstream(call: DownstreamCall): Promise<string> {
     throw failure;
   } finally {
     clearTimeout(timer);
-    span.finish();
+    span.finish(nowMs());
   }
 }
 

@@ -1,0 +1,138 @@
+/**
+ * A small client for Jaeger's HTTP query API (/api/traces, /api/services), as
+ * served on :16686 by Jaeger v2. Used by the tests, `npm run trace` and the bench.
+ */
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentId?: string;
+  service: string;
+  operation: string;
+  /** Microseconds since the epoch. */
+  startUs: number;
+  durationUs: number;
+  tags: Record<string, string | number | boolean>;
+  error: boolean;
+}
+
+export interface Trace {
+  traceId: string;
+  spans: Span[];
+}
+
+interface ApiSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references?: Array<{ refType: string; spanID: string }>;
+  startTime: number;
+  duration: number;
+  tags?: Array<{ key: string; value: string | number | boolean }>;
+  processID: string;
+}
+
+interface ApiTrace {
+  traceID: string;
+  spans: ApiSpan[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+export class JaegerUnavailable extends Error {}
+
+export class JaegerClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 3000,
+  ) {}
+
+  /** The trace, or undefined while Jaeger does not have it. */
+  async trace(traceId: string): Promise<Trace | undefined> {
+    const res = await this.get(`/api/traces/${encodeURIComponent(traceId)}`);
+    if (res.status === 404) return undefined;
+    const body = await this.json<{ data: ApiTrace[] | null }>(res);
+    const trace = body.data?.[0];
+    return trace ? normalize(trace) : undefined;
+  }
+
+  /** The most recent traces that contain the service, newest first. */
+  async traces(service: string, { limit = 20, lookback = '1h' } = {}): Promise<Trace[]> {
+    const query = new URLSearchParams({ service, limit: String(limit), lookback });
+    const body = await this.json<{ data: ApiTrace[] | null }>(await this.get(`/api/traces?${query}`));
+    return (body.data ?? []).map(normalize).sort((a, b) => rootStart(b) - rootStart(a));
+  }
+
+  async services(): Promise<string[]> {
+    const body = await this.json<{ data: string[] | null }>(await this.get('/api/services'));
+    return body.data ?? [];
+  }
+
+  uiLink(traceId: string): string {
+    return `${this.baseUrl}/trace/${traceId}`;
+  }
+
+  private async get(path: string): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${cause})`);
+    }
+  }
+
+  private async json<T>(res: Response): Promise<T> {
+    if (!res.ok) throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} answered ${res.status} to ${res.url}`);
+    return (await res.json()) as T;
+  }
+}
+
+function normalize(trace: ApiTrace): Trace {
+  const spans = trace.spans.map((s): Span => {
+    const tags = Object.fromEntries((s.tags ?? []).map((t) => [t.key, t.value]));
+    return {
+      traceId: s.traceID,
+      spanId: s.spanID,
+      parentId: s.references?.find((r) => r.refType === 'CHILD_OF')?.spanID,
+      service: trace.processes[s.processID]?.serviceName ?? '?',
+      operation: s.operationName,
+      startUs: s.startTime,
+      durationUs: s.duration,
+      tags,
+      error: tags.error === true || tags.error === 'true',
+    };
+  });
+  spans.sort((a, b) => a.startUs - b.startUs);
+  return { traceId: trace.traceID, spans };
+}
+
+function rootStart(trace: Trace): number {
+  return trace.spans[0]?.startUs ?? 0;
+}
+
+/** Spans ordered parent before child, each with its depth; orphans become roots. */
+export function spanTree(trace: Trace): Array<{ span: Span; depth: number }> {
+  const ids = new Set(trace.spans.map((s) => s.spanId));
+  const children = new Map<string | undefined, Span[]>();
+  for (const span of trace.spans) {
+    const parent = span.parentId && ids.has(span.parentId) ? span.parentId : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), span]);
+  }
+  const rows: Array<{ span: Span; depth: number }> = [];
+  const visit = (span: Span, depth: number) => {
+    rows.push({ span, depth });
+    for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
+  };
+  for (const root of children.get(undefined) ?? []) visit(root, 0);
+  return rows;
+}
+
+/** The trace as an indented tree with durations, for a person reading a failure. */
+export function describeTrace(trace: Trace): string {
+  return [
+    `trace ${trace.traceId} (${trace.spans.length} spans)`,
+    ...spanTree(trace).map(({ span, depth }) => {
+      const status = span.tags['http.status_code'] ?? '-';
+      const mark = span.error ? '  ERROR' : '';
+      return `${'  '.repeat(depth + 1)}${span.service}: ${span.operation}  ${(span.durationUs / 1000).toFixed(2)} ms  [${status}]${mark}`;
+    }),
+  ].join('\n');
+}

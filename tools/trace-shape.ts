@@ -1,0 +1,88 @@
+/**
+ * The one table of what a trace through the sandbox looks like, hop by hop, and
+ * the check that names the hop that broke.
+ */
+import { describeTrace, Span, Trace } from './jaeger';
+
+export interface Hop {
+  service: string;
+  operation: string;
+  /** Index of the parent hop in the same table; null for the root. */
+  parent: number | null;
+  /** Envoy spans carry the x-request-id tag. */
+  envoy: boolean;
+  /** What it means when this hop is missing or detached. */
+  blame: string;
+}
+
+/** GET /trace/1 through the front proxy. */
+export const TRACE_HOPS: readonly Hop[] = [
+  { service: 'front-proxy', operation: 'front-proxy /trace', parent: null, envoy: true, blame: 'the front Envoy did not report its span' },
+  { service: 'service1', operation: 'ingress service1', parent: 0, envoy: true, blame: "service1's sidecar did not join the front proxy's trace" },
+  { service: 'service1', operation: 'GET /trace/:n', parent: 1, envoy: false, blame: 'service1 did not extract the trace headers from its sidecar' },
+  { service: 'service1', operation: 'call downstream', parent: 2, envoy: false, blame: 'service1 did not report its client span' },
+  { service: 'service1', operation: 'egress service2', parent: 3, envoy: true, blame: 'service1 did not forward its trace headers on the call to service2' },
+  { service: 'service2', operation: 'ingress service2', parent: 4, envoy: true, blame: "service2's sidecar did not join service1's trace" },
+  { service: 'service2', operation: 'GET /trace/:n', parent: 5, envoy: false, blame: 'service2 did not extract the trace headers from its sidecar' },
+];
+
+/** GET /service/1 through the front proxy: service1 answers without calling service2. */
+export const SERVICE_HOPS: readonly Hop[] = [
+  { ...TRACE_HOPS[0], operation: 'front-proxy /service' },
+  TRACE_HOPS[1],
+  { ...TRACE_HOPS[2], operation: 'GET /service/:n' },
+];
+
+/** A child may seem to start this much before its parent: the hops' clocks and resolutions differ. */
+export const SKEW_US = 1000;
+
+export interface ShapeOptions {
+  /** Every span's http.status_code; undefined skips the check. */
+  status?: number;
+}
+
+/** Everything wrong with the trace, one line each, naming the hop; empty when it is whole. */
+export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200 }: ShapeOptions = {}): string[] {
+  const problems: string[] = [];
+  const matched: Array<Span | undefined> = hops.map((hop) =>
+    trace.spans.find((s) => s.service === hop.service && s.operation === hop.operation),
+  );
+  hops.forEach((hop, i) => {
+    const span = matched[i];
+    const name = `${hop.service} "${hop.operation}"`;
+    if (!span) {
+      problems.push(`${name} is missing: ${hop.blame}`);
+      return;
+    }
+    if (span.traceId !== trace.traceId) problems.push(`${name} has trace id ${span.traceId}, not ${trace.traceId}`);
+    if (hop.parent === null) {
+      if (span.parentId) problems.push(`${name} should be the root but has parent ${span.parentId}`);
+    } else {
+      const parent = matched[hop.parent];
+      if (parent && span.parentId !== parent.spanId) {
+        problems.push(`${name} is not a child of ${hops[hop.parent].service} "${hops[hop.parent].operation}": ${hop.blame}`);
+      }
+      if (parent && (span.startUs < parent.startUs - SKEW_US || span.startUs > parent.startUs + parent.durationUs + SKEW_US)) {
+        problems.push(`${name} starts outside its parent (${span.startUs - parent.startUs} µs after the parent's start, parent lasted ${parent.durationUs} µs)`);
+      }
+    }
+    if (status !== undefined && Number(span.tags['http.status_code']) !== status) {
+      problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${status}`);
+    }
+  });
+  if (trace.spans.length !== hops.length) {
+    const extra = trace.spans.filter((s) => !matched.includes(s)).map((s) => `${s.service} "${s.operation}"`);
+    problems.push(`the trace has ${trace.spans.length} spans, expected ${hops.length}${extra.length ? `; unexpected: ${extra.join(', ')}` : ''}`);
+  }
+  const requestIds = new Set(
+    hops.flatMap((hop, i) => (hop.envoy && matched[i] ? [String(matched[i]!.tags['guid:x-request-id'] ?? 'unset')] : [])),
+  );
+  if (requestIds.size > 1) problems.push(`the Envoy spans carry different x-request-ids: ${[...requestIds].join(', ')}`);
+  return problems;
+}
+
+/** Throws with the problems and the trace drawn as a tree. */
+export function assertShape(trace: Trace, hops: readonly Hop[], options?: ShapeOptions): void {
+  const problems = shapeProblems(trace, hops, options);
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n${describeTrace(trace)}`);
+}
