@@ -1,0 +1,32 @@
+import { Trace } from '../../tools/jaeger';
+import { pollUntil } from '../../tools/poll';
+import { assertShape, Hop, ShapeOptions } from '../../tools/trace-shape';
+import { Target } from './target';
+
+/** Envoy's Zipkin tracer flushes every 5 s; allow for that and a slow machine. */
+export const TRACE_TIMEOUT_MS = 20_000;
+
+/** Polls Jaeger until the trace has exactly the expected hops; on timeout, shows the tree and the logs. */
+export async function wholeTrace(target: Target, traceId: string | undefined, hops: readonly Hop[], options?: ShapeOptions): Promise<Trace> {
+  if (!traceId) throw new Error('the response had no x-trace-id header');
+  try {
+    return await pollUntil(
+      async () => {
+        const trace = await target.jaeger.trace(traceId);
+        if (!trace) throw new Error(`trace ${traceId} is not in Jaeger`);
+        assertShape(trace, hops, options);
+        return trace;
+      },
+      `trace ${traceId} to be whole in Jaeger`,
+      { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
+    );
+  } catch (err) {
+    throw withLogs(target, err);
+  }
+}
+
+export function withLogs(target: Target, err: unknown): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  error.message = `${error.message}\n\nprocess logs:\n${target.logs()}`;
+  return error;
+}

@@ -1,0 +1,29 @@
+/**
+ * The whole sandbox, end to end, on real Envoy and real Jaeger: one topology for
+ * the whole file, suites in order (the faults last, they stop things).
+ */
+import { after, before, describe } from 'node:test';
+import { faultSuite } from './faults';
+import { samplingSuite } from './sampling';
+import { Target, target } from './target';
+import { traceSuite } from './traces';
+
+describe('the sandbox, end to end', () => {
+  let sandbox: Target | undefined;
+  const current = (): Target => {
+    if (!sandbox) throw new Error('the topology did not start');
+    return sandbox;
+  };
+
+  before(async () => {
+    sandbox = await target();
+    console.log(`# e2e against ${sandbox.name}: proxy ${sandbox.proxy}, jaeger ${sandbox.jaeger.baseUrl}`);
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+
+  traceSuite(current);
+  samplingSuite(current);
+  faultSuite(current);
+});
