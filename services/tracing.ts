@@ -34,12 +34,12 @@ export function tracingDefaults(serviceNumber: string, env: Env): TracingConfig 
 export interface TracerOptions {
   serviceNumber: string;
   propagation: Propagation;
-  env?: Env;
   logger?: Logger;
 }
 
-export function createTracer({ serviceNumber, propagation, env = process.env, logger = stderrLogger }: TracerOptions): JaegerTracer {
-  const tracer = initTracerFromEnv(tracingDefaults(serviceNumber, env), {
+/** jaeger-client reads the JAEGER_* variables from process.env itself. */
+export function createTracer({ serviceNumber, propagation, logger = stderrLogger }: TracerOptions): JaegerTracer {
+  const tracer = initTracerFromEnv(tracingDefaults(serviceNumber, process.env), {
     logger,
     tags: { 'trace.propagation': propagation },
   });
