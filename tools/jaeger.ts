@@ -74,8 +74,9 @@ export class JaegerClient {
     try {
       return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${cause})`);
+      const { cause, message } = err as { cause?: { code?: string; message?: string }; message: string };
+      const reason = cause?.code ?? cause?.message ?? message;
+      throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${reason})`);
     }
   }
 

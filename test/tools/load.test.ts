@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { formatLoadResult, LOAD_USAGE, parseLoadArgs, runLoad, UsageError } from '../../tools/load';
+import { listen } from '../services/helpers';
+
+const CLI = path.join(__dirname, '..', '..', 'tools', 'load-cli.js');
+
+test('reads the documented arguments, with defaults for the optional ones', () => {
+  assert.deepEqual(parseLoadArgs(['--rps', '200', '--duration', '30']), {
+    rps: 200,
+    durationS: 30,
+    concurrency: 10,
+    path: '/trace/1',
+    target: 'http://127.0.0.1:8000',
+  });
+  assert.deepEqual(parseLoadArgs(['--rps', '5', '--duration', '1', '--concurrency', '2', '--path', '/service/1', '--target', 'http://127.0.0.1:9/']), {
+    rps: 5,
+    durationS: 1,
+    concurrency: 2,
+    path: '/service/1',
+    target: 'http://127.0.0.1:9',
+  });
+});
+
+const badArgs: Array<[string[], RegExp]> = [
+  [[], /^--rps is required/],
+  [['--rps', '10'], /^--duration is required/],
+  [['--rps', 'fast', '--duration', '1'], /^--rps must be a positive number/],
+  [['--rps=-5', '--duration', '1'], /^--rps must be a positive number/],
+  [['--rps', '5', '--duration', '1', '--concurrency', '2.5'], /^--concurrency must be a positive whole number/],
+  [['--rps', '5', '--duration', '1', '--path', 'trace/1'], /^--path must start with "\/"/],
+  [['--rps', '5', '--duration', '1', '--target', 'localhost:8000'], /^--target must be an http:\/\/ URL/],
+  [['--rps', '5', '--duration', '1', '--bogus'], /^Unknown option '--bogus'/],
+];
+
+for (const [argv, expected] of badArgs) {
+  test(`rejects ${JSON.stringify(argv)} with one line`, () => {
+    assert.throws(
+      () => parseLoadArgs(argv),
+      (err: unknown) => err instanceof UsageError && expected.test(err.message) && !err.message.includes('\n'),
+    );
+  });
+}
+
+test('the command exits 2 with one line on bad arguments', () => {
+  const run = spawnSync(process.execPath, [CLI, '--rps', 'fast', '--duration', '1'], { encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  assert.equal(run.stderr, 'npm run load: --rps must be a positive number up to 100000, got "fast"\n');
+  assert.match(LOAD_USAGE, /^usage: npm run load -- --rps R --duration SECONDS/);
+});
+
+test('drives a server at the asked rate and counts answers by status', async (t) => {
+  let n = 0;
+  const base = await listen(t, (_req, res) => {
+    res.statusCode = ++n % 5 === 0 ? 503 : 200;
+    res.end('ok');
+  });
+  const result = await runLoad({ rps: 40, durationS: 1, concurrency: 4, path: '/trace/1', target: base });
+  assert.ok(result.requests >= 36 && result.requests <= 44, `${result.requests} requests in 1 s at 40 req/s`);
+  assert.equal(result.answered, result.requests);
+  assert.equal(result.outcomes['503'], result.errors);
+  assert.equal((result.outcomes['200'] ?? 0) + (result.outcomes['503'] ?? 0), result.requests);
+  assert.ok(result.latency.p50 <= result.latency.p99 && result.latency.p99 <= result.latency.max);
+  const printed = formatLoadResult(result);
+  for (const row of ['requests', 'rate achieved', 'errors', 'latency p50', 'latency p90', 'latency p99', 'latency max']) {
+    assert.match(printed, new RegExp(`^${row} `, 'm'));
+  }
+  assert.match(printed, /by status: 200: \d+, 503: \d+/);
+});
+
+test('the command says so in one line when nothing answers', () => {
+  const run = spawnSync(process.execPath, [CLI, '--rps', '5', '--duration', '1', '--target', 'http://127.0.0.1:9'], { encoding: 'utf8' });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, 'npm run load: no request was answered by http://127.0.0.1:9\n');
+  assert.match(run.stdout, /^errors +\d+ \(by status: no answer/m);
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Trace } from '../../tools/jaeger';
+import { formatDuration, waterfall } from '../../tools/waterfall';
+import { listen } from '../services/helpers';
+
+const CLI = path.join(__dirname, '..', '..', 'tools', 'trace-cli.js');
+
+const trace: Trace = {
+  traceId: 'feed',
+  spans: [
+    { traceId: 'feed', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 0, durationUs: 10_000, tags: { 'http.status_code': 502 }, error: true },
+    { traceId: 'feed', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_000, durationUs: 5_000, tags: {}, error: false },
+    { traceId: 'feed', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 7_500, durationUs: 250, tags: {}, error: false },
+  ],
+};
+
+test('draws one row per span, indented by parent, with bars placed and sized by time', () => {
+  const lines = waterfall(trace, { barWidth: 20 }).split('\n');
+  assert.equal(lines[0], 'trace feed: 3 spans, 2 services, 10.00 ms');
+  assert.equal(lines[1], 'front-proxy: front-proxy /trace  │████████████████████│  10.00 ms 502  ✖ error');
+  assert.equal(lines[2], '  service1: GET /trace/:n        │          ██████████│   5.00 ms');
+  assert.equal(lines[3], '    service1: call downstream    │               █    │    250 µs');
+});
+
+test('formats durations in µs below a millisecond', () => {
+  assert.equal(formatDuration(999), '999 µs');
+  assert.equal(formatDuration(1500), '1.50 ms');
+});
+
+function apiTrace() {
+  return {
+    data: [
+      {
+        traceID: 'feed',
+        processes: { p1: { serviceName: 'front-proxy' }, p2: { serviceName: 'service1' } },
+        spans: trace.spans.map((s) => ({
+          traceID: 'feed',
+          spanID: s.spanId,
+          operationName: s.operation,
+          references: s.parentId ? [{ refType: 'CHILD_OF', spanID: s.parentId }] : [],
+          startTime: s.startUs,
+          duration: s.durationUs,
+          tags: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
+          processID: s.service === 'front-proxy' ? 'p1' : 'p2',
+        })),
+      },
+    ],
+  };
+}
+
+test('npm run trace fetches a trace from the Jaeger query API and ends with its UI link', async (t) => {
+  const asked: string[] = [];
+  const jaeger = await listen(t, (req, res) => {
+    asked.push(req.url ?? '');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(apiTrace()));
+  });
+  const byId = await run([CLI, 'feed', '--jaeger', jaeger]);
+  assert.equal(byId.status, 0, byId.stderr);
+  assert.match(byId.stdout, /^trace feed: 3 spans/);
+  assert.match(byId.stdout, /service1: call downstream/);
+  assert.ok(byId.stdout.trimEnd().endsWith(`Jaeger UI: ${jaeger}/trace/feed`));
+  const last = await run([CLI, '--last', '--jaeger', jaeger]);
+  assert.equal(last.status, 0, last.stderr);
+  assert.deepEqual(asked, ['/api/traces/feed', '/api/traces?service=front-proxy&limit=1&lookback=1h']);
+});
+
+test('npm run trace says in one line that Jaeger did not answer, or has no such trace', async (t) => {
+  const down = await run([CLI, 'feed', '--jaeger', 'http://127.0.0.1:9']);
+  assert.equal(down.status, 1);
+  assert.match(down.stderr, /^npm run trace: Jaeger at http:\/\/127\.0\.0\.1:9 did not answer \([^)]+\)\n$/);
+  const jaeger = await listen(t, (_req, res) => {
+    res.statusCode = 404;
+    res.end('{"data":null}');
+  });
+  const missing = await run([CLI, 'abc', '--jaeger', jaeger]);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, `npm run trace: trace abc is not in Jaeger at ${jaeger} (yet?)\n`);
+  const bad = await run([CLI, 'not-a-trace']);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'npm run trace: "not-a-trace" is not a trace id (1 to 32 hex digits)\n');
+});
+
+/** Runs the CLI as its own process without blocking this one (the test's server must keep answering). */
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * A steady load on the front proxy with loadtest, which spaces requests evenly
+ * (autocannon's rate limit sends each second's quota in one burst at the start
+ * of the second, which measures its own queueing). A live progress bar, and a
+ * summary of what happened. loadtest times requests in whole milliseconds.
+ */
+import { SingleBar } from 'cli-progress';
+import { parseArgs } from 'node:util';
+import { LatencySummary, ms, summarize } from './stats';
+
+interface LoadtestAnswer {
+  statusCode: number;
+  requestElapsed: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+// loadtest 8 returns a promise when given no callback; its bundled types predate that.
+const { loadTest } = require('loadtest') as {
+  loadTest(options: {
+    url: string;
+    concurrency: number;
+    requestsPerSecond: number;
+    maxSeconds: number;
+    agentKeepAlive: boolean;
+    timeout: number;
+    quiet: boolean;
+    headers?: Record<string, string>;
+    statusCallback(error: Error | undefined, result: LoadtestAnswer | undefined): void;
+  }): Promise<unknown>;
+};
+
+export interface LoadOptions {
+  rps: number;
+  durationS: number;
+  concurrency: number;
+  path: string;
+  target: string;
+}
+
+export interface LoadResult {
+  options: LoadOptions;
+  requests: number;
+  /** Requests that got an HTTP answer, of any status. */
+  answered: number;
+  elapsedS: number;
+  achievedRps: number;
+  /** Count per HTTP status, and per kind of transport failure. */
+  outcomes: Record<string, number>;
+  errors: number;
+  latency: LatencySummary;
+}
+
+export class UsageError extends Error {}
+
+export const LOAD_USAGE =
+  'usage: npm run load -- --rps R --duration SECONDS [--concurrency C] [--path /trace/1] [--target http://127.0.0.1:8000]';
+
+function positive(name: string, raw: string | undefined, fallback?: number, { integer = false, max = Infinity } = {}): number {
+  if (raw === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required (${LOAD_USAGE})`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)) || value > max) {
+    throw new UsageError(`--${name} must be a positive ${integer ? 'whole ' : ''}number${max < Infinity ? ` up to ${max}` : ''}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseLoadArgs(argv: string[]): LoadOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        rps: { type: 'string' },
+        duration: { type: 'string' },
+        concurrency: { type: 'string' },
+        path: { type: 'string' },
+        target: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (${LOAD_USAGE})`);
+  }
+  const v = parsed.values;
+  const path = v.path ?? '/trace/1';
+  if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", got "${path}"`);
+  const target = v.target ?? 'http://127.0.0.1:8000';
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new UsageError(`--target must be an http:// URL, got "${target}"`);
+  }
+  if (url.protocol !== 'http:') throw new UsageError(`--target must be an http:// URL, got "${target}"`);
+  return {
+    rps: positive('rps', v.rps, undefined, { max: 100_000 }),
+    durationS: positive('duration', v.duration, undefined, { max: 86_400 }),
+    concurrency: positive('concurrency', v.concurrency, 10, { integer: true, max: 10_000 }),
+    path,
+    target: target.replace(/\/$/, ''),
+  };
+}
+
+export interface RunOptions {
+  /** Show a live progress bar on stderr (only where stderr is a terminal). */
+  progress?: boolean;
+  /** Per-answer observer, e.g. to collect trace ids. */
+  onAnswer?: (status: number, latencyMs: number, headers: LoadtestAnswer['headers']) => void;
+  headers?: Record<string, string>;
+}
+
+export async function runLoad(options: LoadOptions, { progress = false, onAnswer, headers }: RunOptions = {}): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const count = (key: string) => (outcomes[key] = (outcomes[key] ?? 0) + 1);
+  let errors = 0;
+  let unanswered = 0;
+
+  const bar =
+    progress && process.stderr.isTTY
+      ? new SingleBar({ format: 'load |{bar}| {value}/{total} s | {rate} req/s | {errors} errors', stream: process.stderr, hideCursor: true })
+      : undefined;
+  let lastTotal = 0;
+  bar?.start(Math.ceil(options.durationS), 0, { rate: 0, errors: 0 });
+  const ticker = setInterval(() => {
+    const total = latencies.length + unanswered;
+    bar?.increment(1, { rate: total - lastTotal, errors });
+    lastTotal = total;
+  }, 1000);
+
+  const started = performance.now();
+  try {
+    await loadTest({
+      url: `${options.target}${options.path}`,
+      concurrency: options.concurrency,
+      requestsPerSecond: options.rps,
+      maxSeconds: options.durationS,
+      agentKeepAlive: true,
+      timeout: 10_000,
+      quiet: true,
+      headers,
+      statusCallback(error, answer) {
+        if (!answer) {
+          errors++;
+          unanswered++;
+          count(error?.message ? `no answer (${error.message})` : 'no answer');
+          return;
+        }
+        latencies.push(answer.requestElapsed);
+        count(String(answer.statusCode));
+        if (answer.statusCode >= 400) errors++;
+        onAnswer?.(answer.statusCode, answer.requestElapsed, answer.headers);
+      },
+    });
+  } finally {
+    clearInterval(ticker);
+    bar?.stop();
+  }
+  const elapsedS = (performance.now() - started) / 1000;
+  const requests = latencies.length + unanswered;
+  return {
+    options,
+    requests,
+    answered: latencies.length,
+    elapsedS,
+    achievedRps: requests / elapsedS,
+    outcomes,
+    errors,
+    latency: summarize(latencies),
+  };
+}
+
+export function formatLoadResult(result: LoadResult): string {
+  const { options, latency } = result;
+  const outcomes = Object.entries(result.outcomes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ');
+  const rows: Array<[string, string]> = [
+    ['target', `${options.target}${options.path}`],
+    ['asked', `${options.rps} req/s for ${options.durationS} s over ${options.concurrency} connections`],
+    ['requests', String(result.requests)],
+    ['rate achieved', `${result.achievedRps.toFixed(1)} req/s`],
+    ['errors', `${result.errors}${outcomes ? ` (by status: ${outcomes})` : ''}`],
+    ['latency p50', ms(latency.p50)],
+    ['latency p90', ms(latency.p90)],
+    ['latency p99', ms(latency.p99)],
+    ['latency max', ms(latency.max)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+

@@ -1,0 +1,27 @@
+/** Percentiles of a list of latencies (ms), nearest-rank. */
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+export function summarize(latencies: readonly number[]): LatencySummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export const ms = (value: number): string =>
+  !Number.isFinite(value) ? '-' : Number.isInteger(value) ? `${value} ms` : `${value.toFixed(2)} ms`;
+
+/** A Markdown table from a header and rows. */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): string {
+  const lines = [header, header.map(() => '---'), ...rows.map((r) => r.map(String))];
+  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
