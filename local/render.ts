@@ -9,6 +9,9 @@
  *     Zipkin tracer, sending to Jaeger's Zipkin receiver with B3 headers. The
  *     plugin's service_name becomes Envoy's --service-cluster, which is the
  *     name Zipkin spans carry.
+ *
+ * The benchmark alone also renders an untraced variant (tracing: false), with
+ * every tracing block removed, to measure what tracing costs.
  */
 import { parse, stringify } from 'yaml';
 import { ADDRESSES, ContainerName, localAddress, localHostPort, PORTS } from './topology';
@@ -82,9 +85,21 @@ export function nativeToZipkin(config: Json): string {
   return [...names][0];
 }
 
-export function renderEnvoy(shippedYaml: string, inside: ContainerName): RenderedEnvoy {
+/** Removes tracing from every HTTP connection manager; returns the service name it had. */
+export function removeTracing(config: Json): string {
+  let serviceName = '';
+  walk(config, (object) => {
+    if (object.tracing?.provider) {
+      serviceName = object.tracing.provider.typed_config.config?.service_name ?? serviceName;
+      delete object.tracing;
+    }
+  });
+  return serviceName;
+}
+
+export function renderEnvoy(shippedYaml: string, inside: ContainerName, { tracing = true } = {}): RenderedEnvoy {
   const config = parse(shippedYaml, { merge: true });
   localizeAddresses(config, inside);
-  const serviceName = nativeToZipkin(config);
+  const serviceName = tracing ? nativeToZipkin(config) : removeTracing(config);
   return { yaml: stringify(config, { aliasDuplicateObjects: false }), serviceName };
 }

@@ -20,6 +20,8 @@ export interface SandboxOptions {
   binaries?: Binaries;
   /** Extra environment for both services (e.g. a faster sampler refresh in tests). */
   serviceEnv?: Record<string, string>;
+  /** false: the benchmark's baseline, with tracing removed from the Envoys and the services. */
+  tracing?: boolean;
 }
 
 export interface Sandbox {
@@ -48,6 +50,7 @@ function validateEnvoy(envoy: string, file: string, serviceName: string): void {
 
 export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec[]; runDir: string; strategiesFile: string } {
   const bins = options.binaries ?? requireBinaries();
+  const tracing = options.tracing ?? true;
   const runDir = options.runDir ?? RUN_DIR;
   mkdirSync(path.join(runDir, 'logs'), { recursive: true });
   const compose = parse(read('docker-compose.yml'), { merge: true });
@@ -55,7 +58,7 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
   copyFileSync(path.join(ROOT, 'jaeger', 'sampling-strategies.json'), strategiesFile);
 
   const envoySpec = (name: string, container: ContainerName, shipped: string): ProcessSpec => {
-    const rendered = renderEnvoy(shipped, container);
+    const rendered = renderEnvoy(shipped, container, { tracing });
     const file = path.join(runDir, `${name}.yaml`);
     writeFileSync(file, rendered.yaml);
     validateEnvoy(bins.envoy, file, rendered.serviceName);
@@ -77,6 +80,7 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
       // Transformation 2's other half: Zipkin Envoys read and write B3.
       TRACE_PROPAGATION: 'b3',
       ...options.serviceEnv,
+      ...(tracing ? {} : { JAEGER_DISABLED: 'true' }),
     });
     const number = env.SERVICE_NAME;
     return [

@@ -50,7 +50,8 @@ export function createApp(deps: AppDeps): express.Express {
       },
     });
     (res.locals as Locals).span = span;
-    res.setHeader(TRACE_ID_HEADER, span.context().toTraceId());
+    const traceId = span.context().toTraceId();
+    if (traceId) res.setHeader(TRACE_ID_HEADER, traceId);
     let finished = false;
     const finish = () => {
       if (finished) return;

@@ -43,6 +43,10 @@ export function createTracer({ serviceNumber, propagation, logger = stderrLogger
     logger,
     tags: { 'trace.propagation': propagation },
   });
+  // JAEGER_DISABLED=true gives opentracing's no-op tracer, which has neither codecs nor close().
+  if (typeof tracer.registerInjector !== 'function') {
+    return Object.assign(tracer, { registerInjector() {}, registerExtractor() {}, close: (done?: () => void) => done?.() });
+  }
   registerB3(tracer);
   return tracer;
 }

@@ -78,6 +78,17 @@ test('keeps answering when Jaeger is unreachable', async (t) => {
   assert.equal(server.child.exitCode, null, 'the process is still running');
 });
 
+test('serves without a trace id and shuts down cleanly when JAEGER_DISABLED=true', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const server = await startServer(t, { SERVICE_NAME: '1', DOWNSTREAM_URL: downstream.url, JAEGER_DISABLED: 'true' });
+  const res = await fetch(`${server.base}/trace/1`, { headers: { 'x-request-id': 'rid' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-trace-id'), null);
+  assert.equal(downstream.requests[0]['x-request-id'], 'rid', 'request-scoped headers still travel');
+  server.child.kill('SIGTERM');
+  assert.equal(await server.exited, 0, server.output());
+});
+
 test('on SIGTERM finishes the in-flight request, flushes its spans and exits 0', async (t) => {
   const agent = await udpSink(t);
   const downstream = await recordingDownstream(t, (res) => setTimeout(() => res.end('ok'), 400));

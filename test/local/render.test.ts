@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { fillSidecarTemplate, renderEnvoy, ZIPKIN_CLUSTER } from '../../local/render';
+import { localHostPort } from '../../local/topology';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+const front = read('front-envoy-jaeger.yaml');
+const sidecar1 = fillSidecarTemplate(read('service-envoy-jaeger.yaml'), '1');
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function providers(config: Json): Json[] {
+  const found: Json[] = [];
+  const walk = (node: Json) => {
+    if (node && typeof node === 'object') {
+      if (node.provider) found.push(node.provider);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(config);
+  return found;
+}
+
+test('turns compose hostnames and each container\'s own addresses into its loopback address', () => {
+  const rendered = parse(renderEnvoy(sidecar1, 'service1').yaml);
+  const [ingress, egress] = rendered.static_resources.listeners;
+  assert.equal(ingress.address.socket_address.address, '127.0.0.2');
+  assert.equal(egress.address.socket_address.address, '127.0.0.2');
+  assert.equal(rendered.admin.address.socket_address.address, '127.0.0.2');
+  const endpoint = (name: string) =>
+    rendered.static_resources.clusters.find((c: Json) => c.name === name).load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+  assert.deepEqual(endpoint('local_service'), { address: '127.0.0.2', port_value: 8080 });
+  assert.deepEqual(endpoint('service2'), { address: '127.0.0.3', port_value: 8000 });
+  assert.deepEqual(endpoint(ZIPKIN_CLUSTER), { address: '127.0.0.1', port_value: 9411 });
+  assert.equal(localHostPort('http://jaeger:5778/sampling', 'service1'), 'http://127.0.0.1:5778/sampling');
+  assert.equal(localHostPort('http://127.0.0.1:9000/trace/2', 'service1'), 'http://127.0.0.2:9000/trace/2');
+});
+
+test('swaps the native Jaeger plugin for Envoy\'s Zipkin tracer and keeps the service name', () => {
+  const { yaml, serviceName } = renderEnvoy(front, 'front-envoy');
+  assert.equal(serviceName, 'front-proxy');
+  const [provider] = providers(parse(yaml));
+  assert.deepEqual(provider, {
+    name: 'envoy.tracers.zipkin',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
+      collector_cluster: ZIPKIN_CLUSTER,
+      collector_endpoint: '/api/v2/spans',
+      collector_endpoint_version: 'HTTP_JSON',
+      shared_span_context: false,
+    },
+  });
+  assert.equal(renderEnvoy(sidecar1, 'service1').serviceName, 'service1');
+});
+
+test('changes nothing else in the shipped configuration', () => {
+  for (const [shipped, container] of [
+    [front, 'front-envoy'],
+    [sidecar1, 'service1'],
+  ] as const) {
+    const original = parse(shipped, { merge: true });
+    const rendered = parse(renderEnvoy(shipped, container).yaml);
+    // Undo the two transformations by hand; what remains must be identical.
+    rendered.static_resources.clusters = rendered.static_resources.clusters.filter((c: Json) => c.name !== ZIPKIN_CLUSTER);
+    const undo = (a: Json, b: Json) => {
+      if (a && typeof a === 'object') {
+        if (a.socket_address) a.socket_address.address = b.socket_address.address;
+        if (a.provider) a.provider = b.provider;
+        for (const key of Object.keys(a)) undo(a[key], b?.[key]);
+      }
+    };
+    undo(rendered, original);
+    assert.deepEqual(rendered, original);
+  }
+});
+
+test('renders the benchmark\'s untraced variant without any tracing block', () => {
+  const { yaml, serviceName } = renderEnvoy(sidecar1, 'service1', { tracing: false });
+  assert.equal(serviceName, 'service1');
+  assert.doesNotMatch(yaml, /tracing|zipkin|dynamic_ot/);
+});
