@@ -19,7 +19,7 @@ const { loadTest } = require('loadtest') as {
   loadTest(options: {
     url: string;
     concurrency: number;
-    requestsPerSecond: number;
+    requestsPerSecond?: number;
     maxSeconds: number;
     agentKeepAlive: boolean;
     timeout: number;
@@ -30,6 +30,7 @@ const { loadTest } = require('loadtest') as {
 };
 
 export interface LoadOptions {
+  /** Requests per second; 0 sends as fast as the connections allow (the benchmark's throughput run). */
   rps: number;
   durationS: number;
   concurrency: number;
@@ -137,7 +138,7 @@ export async function runLoad(options: LoadOptions, { progress = false, onAnswer
     await loadTest({
       url: `${options.target}${options.path}`,
       concurrency: options.concurrency,
-      requestsPerSecond: options.rps,
+      requestsPerSecond: options.rps > 0 ? options.rps : undefined,
       maxSeconds: options.durationS,
       agentKeepAlive: true,
       timeout: 10_000,
@@ -182,7 +183,7 @@ export function formatLoadResult(result: LoadResult): string {
     .join(', ');
   const rows: Array<[string, string]> = [
     ['target', `${options.target}${options.path}`],
-    ['asked', `${options.rps} req/s for ${options.durationS} s over ${options.concurrency} connections`],
+    ['asked', `${options.rps > 0 ? `${options.rps} req/s` : 'as fast as possible'} for ${options.durationS} s over ${options.concurrency} connections`],
     ['requests', String(result.requests)],
     ['rate achieved', `${result.achievedRps.toFixed(1)} req/s`],
     ['errors', `${result.errors}${outcomes ? ` (by status: ${outcomes})` : ''}`],
