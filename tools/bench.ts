@@ -75,6 +75,7 @@ async function zipkinStats(sandbox: Sandbox): Promise<Record<string, number>> {
 }
 
 interface Delivery {
+  incomplete: string[];
   requests: number;
   answered200: number;
   complete: number;
@@ -85,32 +86,38 @@ interface Delivery {
 }
 
 /** Counts complete traces among the given ids, polling Jaeger until no more arrive for a while. */
-async function countComplete(jaeger: JaegerClient, ids: string[], sinceUs: number): Promise<{ complete: number; missingHops: Record<string, number>; waitedS: number }> {
+async function countComplete(
+  jaeger: JaegerClient,
+  ids: string[],
+  sinceUs: number,
+): Promise<{ complete: number; missingHops: Record<string, number>; incomplete: string[]; waitedS: number }> {
   const started = performance.now();
   const pending = new Set(ids);
   let lastProgress = performance.now();
-  let missingHops: Record<string, number> = {};
   // Envoy's Zipkin tracer flushes every 5 s: wait up to 12 s without progress.
   while (pending.size > 0 && performance.now() - lastProgress < 12_000) {
     const lookback = `${Math.ceil((Date.now() * 1000 - sinceUs) / 1e6) + 60}s`;
-    const traces = await jaeger.traces('front-proxy', { limit: ids.length + 1000, lookback });
-    missingHops = {};
-    for (const trace of traces) {
-      if (!pending.has(trace.traceId)) continue;
-      const problems = shapeProblems(trace, TRACE_HOPS);
-      if (problems.length === 0) {
+    for (const trace of await jaeger.traces('front-proxy', { limit: ids.length + 1000, lookback })) {
+      if (pending.has(trace.traceId) && shapeProblems(trace, TRACE_HOPS).length === 0) {
         pending.delete(trace.traceId);
         lastProgress = performance.now();
-      } else {
-        for (const p of problems.filter((p) => p.includes(' is missing'))) {
-          const hop = p.split(' is missing')[0];
-          missingHops[hop] = (missingHops[hop] ?? 0) + 1;
-        }
       }
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  return { complete: ids.length - pending.size, missingHops, waitedS: (performance.now() - started) / 1000 };
+  // Where the incomplete ones lost their spans, looked up one by one.
+  const missingHops: Record<string, number> = {};
+  const incomplete: string[] = [];
+  for (const id of pending) {
+    const trace = await jaeger.trace(id);
+    const problems = trace ? shapeProblems(trace, TRACE_HOPS) : ['the whole trace is missing'];
+    for (const problem of problems) {
+      const hop = problem.includes(' is missing') ? problem.split(' is missing')[0] : problem;
+      missingHops[hop] = (missingHops[hop] ?? 0) + 1;
+    }
+    if (incomplete.length < 3) incomplete.push(`${id}: ${problems.join('; ')}`);
+  }
+  return { complete: ids.length - pending.size, missingHops, incomplete, waitedS: (performance.now() - started) / 1000 };
 }
 
 function envoyVersion(binary: string): string {
@@ -155,6 +162,7 @@ export async function bench(smoke: boolean): Promise<string> {
       answered200: ids.length,
       complete: counted.complete,
       missingHops: counted.missingHops,
+      incomplete: counted.incomplete,
       waitedS: counted.waitedS,
       udpDrops: Object.fromEntries(Object.keys(dropsAfter).map((p) => [p, dropsAfter[Number(p)] - dropsBefore[Number(p)]])),
       zipkin: Object.fromEntries(Object.keys(zipkinAfter).map((k) => [k, zipkinAfter[k] - (zipkinBefore[k] ?? 0)])),
@@ -219,9 +227,22 @@ function renderMarkdown(r: Results): string {
     ],
   );
   const names = [...new Set(Object.values(r.cpu).flatMap((c) => Object.keys(c)))];
+  const onCpu = r.cpu['throughput, tracing on'];
+  const offCpu = r.cpu['throughput, tracing off'];
+  // CPU time per request tells what tracing costs each process, whatever the throughput.
+  const perRequest = (c: Record<string, number> | undefined, n: string, rps: number) =>
+    c?.[n] === undefined ? '-' : `${((c[n] / 100 / rps) * 1000).toFixed(3)}`;
   const cpu = table(
-    ['process (% of one core)', ...Object.keys(r.cpu)],
-    names.map((n) => [n, ...Object.values(r.cpu).map((c) => (c[n] === undefined ? '-' : c[n].toFixed(0)))]),
+    ['process', ...Object.keys(r.cpu).map((k) => `% of a core: ${k}`), 'CPU ms per request, on / off'],
+    [...names, 'total'].map((n) => [
+      n,
+      ...Object.values(r.cpu).map((c) =>
+        n === 'total' ? Object.values(c).reduce((a, b) => a + b, 0).toFixed(0) : c[n] === undefined ? '-' : c[n].toFixed(0),
+      ),
+      n === 'total'
+        ? `${((Object.values(onCpu).reduce((a, b) => a + b, 0) / 100 / r.overhead.on.achievedRps) * 1000).toFixed(3)} / ${((Object.values(offCpu).reduce((a, b) => a + b, 0) / 100 / r.overhead.off.achievedRps) * 1000).toFixed(3)}`
+        : `${perRequest(onCpu, n, r.overhead.on.achievedRps)} / ${perRequest(offCpu, n, r.overhead.off.achievedRps)}`,
+    ]),
   );
   const missing = Object.entries(r.delivery.missingHops).map(([hop, n]) => `${hop}: ${n}`).join(', ') || 'none';
   const zipkin = Object.entries(r.delivery.zipkin).filter(([, v]) => v).map(([k, v]) => `${k.replace('tracing.zipkin.', '')} ${v}`).join(', ');
@@ -236,6 +257,7 @@ ${cpu}
 
 Span delivery: missing hops in incomplete traces: ${missing}; UDP datagrams dropped by the kernel on
 Jaeger's 6831 / 6832: ${r.delivery.udpDrops[6831] ?? 0} / ${r.delivery.udpDrops[6832] ?? 0}; Envoy Zipkin reporter: ${zipkin || 'no counters'}; waited ${r.delivery.waitedS.toFixed(0)} s for the last spans.
+${r.delivery.incomplete.map((line) => `- incomplete: ${line}`).join('\n')}
 `;
 }
 
