@@ -39,10 +39,12 @@ export const SKEW_US = 1000;
 export interface ShapeOptions {
   /** Every span's http.status_code; undefined skips the check. */
   status?: number;
+  /** Check that every child starts within its parent (default true). */
+  timing?: boolean;
 }
 
 /** Everything wrong with the trace, one line each, naming the hop; empty when it is whole. */
-export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200 }: ShapeOptions = {}): string[] {
+export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200, timing = true }: ShapeOptions = {}): string[] {
   const problems: string[] = [];
   const matched: Array<Span | undefined> = hops.map((hop) =>
     trace.spans.find((s) => s.service === hop.service && s.operation === hop.operation),
@@ -62,7 +64,7 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
       if (parent && span.parentId !== parent.spanId) {
         problems.push(`${name} is not a child of ${hops[hop.parent].service} "${hops[hop.parent].operation}": ${hop.blame}`);
       }
-      if (parent && (span.startUs < parent.startUs - SKEW_US || span.startUs > parent.startUs + parent.durationUs + SKEW_US)) {
+      if (timing && parent && (span.startUs < parent.startUs - SKEW_US || span.startUs > parent.startUs + parent.durationUs + SKEW_US)) {
         problems.push(`${name} starts outside its parent (${span.startUs - parent.startUs} µs after the parent's start, parent lasted ${parent.durationUs} µs)`);
       }
     }

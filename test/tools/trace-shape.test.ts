@@ -73,3 +73,9 @@ test('draws the trace as an indented tree with durations', () => {
     '      service1: GET /service/:n  9.60 ms  [200]',
   ]);
 });
+
+test('can leave timing out, for counting complete traces', () => {
+  const trace = wholeTrace();
+  trace.spans[2].startUs = trace.spans[1].startUs - 5000;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { timing: false }), []);
+});
