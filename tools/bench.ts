@@ -173,10 +173,11 @@ export async function bench(smoke: boolean): Promise<string> {
   }
 
   const untraced = await startSandbox({ runDir, binaries: bins, tracing: false });
-  let off: Phase;
+  let off: Phase, steadyOff: Phase;
   try {
     await runLoad(load(50, 2, 4));
     off = await phase('throughput, tracing off', untraced, load(0, plan.throughputS, plan.concurrency));
+    steadyOff = await phase(`steady ${plan.deliveryRps} req/s, tracing off`, untraced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency));
   } finally {
     await untraced.stop();
   }
@@ -190,7 +191,8 @@ export async function bench(smoke: boolean): Promise<string> {
     overhead: { on: on.load, off: off.load, ratio: on.load.achievedRps / off.load.achievedRps },
     latency: { chain: chain.load, floor: floor.load },
     delivery: { ...delivery, share: delivery.answered200 ? delivery.complete / delivery.answered200 : 0 },
-    cpu: { [on.name]: on.cpu, [off.name]: off.cpu, [deliveryPhase.name]: deliveryPhase.cpu },
+    cpu: { [on.name]: on.cpu, [off.name]: off.cpu, [deliveryPhase.name]: deliveryPhase.cpu, [steadyOff.name]: steadyOff.cpu },
+    steadyRps: { on: deliveryPhase.load.achievedRps, off: steadyOff.load.achievedRps },
   };
   const markdown = renderMarkdown(results);
   const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'bench-')) : path.join(ROOT, 'bench');
@@ -211,6 +213,8 @@ interface Results {
   latency: { chain: LoadResult; floor: LoadResult };
   delivery: Delivery & { share: number };
   cpu: Record<string, Record<string, number>>;
+  /** The rates of the two steady phases, tracing on (the delivery run) and off. */
+  steadyRps: { on: number; off: number };
 }
 
 function renderMarkdown(r: Results): string {
@@ -228,21 +232,19 @@ function renderMarkdown(r: Results): string {
     ],
   );
   const names = [...new Set(Object.values(r.cpu).flatMap((c) => Object.keys(c)))];
-  const onCpu = r.cpu['throughput, tracing on'];
-  const offCpu = r.cpu['throughput, tracing off'];
-  // CPU time per request tells what tracing costs each process, whatever the throughput.
-  const perRequest = (c: Record<string, number> | undefined, n: string, rps: number) =>
-    c?.[n] === undefined ? '-' : `${((c[n] / 100 / rps) * 1000).toFixed(3)}`;
+  const [steadyOn, steadyOff] = Object.entries(r.cpu).filter(([k]) => !k.startsWith('throughput')).map(([, c]) => c);
+  // CPU per request at a steady rate that saturates nothing: what tracing costs each process.
+  const perRequest = (c: Record<string, number>, n: string, rps: number) =>
+    c[n] === undefined ? '-' : `${Math.round((c[n] / 100 / rps) * 1e6)}`;
+  const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
   const cpu = table(
-    ['process', ...Object.keys(r.cpu).map((k) => `% of a core: ${k}`), 'CPU ms per request, on / off'],
+    ['process', ...Object.keys(r.cpu).map((k) => `% of a core: ${k}`), `CPU µs per request at ${p.deliveryRps} req/s, on / off`],
     [...names, 'total'].map((n) => [
       n,
-      ...Object.values(r.cpu).map((c) =>
-        n === 'total' ? Object.values(c).reduce((a, b) => a + b, 0).toFixed(0) : c[n] === undefined ? '-' : c[n].toFixed(0),
-      ),
+      ...Object.values(r.cpu).map((c) => (n === 'total' ? sum(c).toFixed(0) : c[n] === undefined ? '-' : c[n].toFixed(0))),
       n === 'total'
-        ? `${((Object.values(onCpu).reduce((a, b) => a + b, 0) / 100 / r.overhead.on.achievedRps) * 1000).toFixed(3)} / ${((Object.values(offCpu).reduce((a, b) => a + b, 0) / 100 / r.overhead.off.achievedRps) * 1000).toFixed(3)}`
-        : `${perRequest(onCpu, n, r.overhead.on.achievedRps)} / ${perRequest(offCpu, n, r.overhead.off.achievedRps)}`,
+        ? `${Math.round((sum(steadyOn) / 100 / r.steadyRps.on) * 1e6)} / ${Math.round((sum(steadyOff) / 100 / r.steadyRps.off) * 1e6)}`
+        : `${perRequest(steadyOn, n, r.steadyRps.on)} / ${perRequest(steadyOff, n, r.steadyRps.off)}`,
     ]),
   );
   const missing = Object.entries(r.delivery.missingHops).map(([hop, n]) => `${hop}: ${n}`).join(', ') || 'none';
