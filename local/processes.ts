@@ -14,6 +14,8 @@ export interface ProcessSpec {
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** Checks the process's configuration before start; throws with the reason. */
+  validate?: () => void;
   /** Resolves when the process serves; throws (to be polled again) until then. */
   ready: () => Promise<void>;
   readyTimeoutMs?: number;

@@ -61,12 +61,12 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
     const rendered = renderEnvoy(shipped, container, { tracing });
     const file = path.join(runDir, `${name}.yaml`);
     writeFileSync(file, rendered.yaml);
-    validateEnvoy(bins.envoy, file, rendered.serviceName);
     const admin = `http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`;
     return {
       name,
       command: bins.envoy,
       args: ['-c', file, '--service-cluster', rendered.serviceName, '--use-dynamic-base-id', '--log-level', 'warn'],
+      validate: () => validateEnvoy(bins.envoy, file, rendered.serviceName),
       ready: () => httpOk(`${admin}/ready`),
     };
   };
@@ -116,6 +116,8 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
 /** Starts everything in dependency order; on any failure stops what started and rethrows. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { specs, runDir, strategiesFile } = sandboxSpecs(options);
+  // Every rendered Envoy config passes Envoy's own validation before anything starts.
+  for (const spec of specs) spec.validate?.();
   const group = new ProcessGroup(path.join(runDir, 'logs'));
   try {
     for (const spec of specs) await group.start(spec);

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { sandboxSpecs } from '../../local/sandbox';
+
+const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
+const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } });
+const spec = (name: string) => {
+  const found = specs.find((s) => s.name === name);
+  assert.ok(found, name);
+  return found;
+};
+
+test('starts everything in dependency order: jaeger, service2, service1, the front proxy', () => {
+  assert.deepEqual(
+    specs.map((s) => s.name),
+    ['jaeger', 'service2', 'service2-envoy', 'service1', 'service1-envoy', 'front-envoy'],
+  );
+});
+
+test('gives each service its compose environment, seen from this machine, and B3 headers', () => {
+  const env = spec('service1').env!;
+  assert.equal(env.SERVICE_NAME, '1');
+  assert.equal(env.HOST, '127.0.0.2');
+  assert.equal(env.PORT, '8080');
+  assert.equal(env.DOWNSTREAM_URL, 'http://127.0.0.2:9000/trace/2');
+  assert.equal(env.JAEGER_AGENT_HOST, '127.0.0.1');
+  assert.equal(env.JAEGER_AGENT_PORT, '6832');
+  assert.equal(env.JAEGER_SAMPLER_MANAGER_HOST_PORT, '127.0.0.1:5778');
+  assert.equal(env.TRACE_PROPAGATION, 'b3');
+  assert.equal(spec('service2').env!.DOWNSTREAM_URL, undefined);
+  assert.equal(spec('service2').env!.HOST, '127.0.0.3');
+});
+
+test('runs the shipped Jaeger config on loopback with its own copy of the strategies', () => {
+  const jaeger = spec('jaeger');
+  assert.deepEqual(jaeger.args.slice(0, 1), ['--config']);
+  assert.match(jaeger.args[1], /jaeger\/config\.yaml$/);
+  assert.deepEqual(jaeger.env, { JAEGER_LISTEN_HOST: '127.0.0.1', SAMPLING_STRATEGIES_FILE: strategiesFile });
+  assert.equal(strategiesFile, path.join(runDir, 'sampling-strategies.json'));
+  assert.ok(JSON.parse(readFileSync(strategiesFile, 'utf8')).default_strategy);
+});
+
+test('runs each Envoy on its rendered config, named after its tracer service', () => {
+  const front = spec('front-envoy');
+  assert.equal(front.args[front.args.indexOf('--service-cluster') + 1], 'front-proxy');
+  const rendered = parse(readFileSync(front.args[front.args.indexOf('-c') + 1], 'utf8'));
+  assert.equal(rendered.static_resources.listeners[0].address.socket_address.address, '127.0.0.1');
+  const sidecar = spec('service2-envoy');
+  assert.equal(sidecar.args[sidecar.args.indexOf('--service-cluster') + 1], 'service2');
+  assert.ok(sidecar.validate, 'each Envoy config is validated before start');
+});
+
+test('the untraced variant disables tracing in the services too', () => {
+  const untraced = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, tracing: false });
+  assert.equal(untraced.specs.find((s) => s.name === 'service1')!.env!.JAEGER_DISABLED, 'true');
+});
