@@ -1,0 +1,89 @@
+/**
+ * The service container's entry point (start-service.sh), with a stand-in for
+ * Envoy: a process that records how it was started and stops on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, TestContext } from 'node:test';
+import { pollUntil } from '../../tools/poll';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+function fakeEnvoy(dir: string): void {
+  const script = `#!${process.execPath}
+const fs = require('node:fs');
+const dir = ${JSON.stringify(dir)};
+const config = process.argv[process.argv.indexOf('-c') + 1];
+fs.writeFileSync(dir + '/envoy-config.yaml', fs.readFileSync(config));
+fs.writeFileSync(dir + '/envoy-args', process.argv.slice(2).join(' '));
+process.on('SIGTERM', () => { fs.writeFileSync(dir + '/envoy-stopped', String(Date.now())); process.exit(0); });
+setInterval(() => {}, 1000);
+`;
+  writeFileSync(path.join(dir, 'envoy'), script);
+  chmodSync(path.join(dir, 'envoy'), 0o755);
+}
+
+async function startContainer(t: TestContext, env: Record<string, string>) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'start-service-'));
+  fakeEnvoy(dir);
+  const child: ChildProcess = spawn('bash', [path.join(ROOT, 'start-service.sh')], {
+    cwd: ROOT,
+    env: {
+      PATH: `${dir}:${process.env.PATH}`,
+      ENVOY_TEMPLATE: path.join(ROOT, 'service-envoy-jaeger.yaml'),
+      PORT: '0',
+      JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:9',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { dir, child, exited, output: () => output };
+}
+
+test('renders the sidecar for its service and stops Envoy only after the service has finished', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '2' });
+  await pollUntil(() => assert.match(c.output(), /service2 listening on/), 'the service to listen', { timeoutMs: 10_000 });
+  await pollUntil(() => assert.ok(existsSync(path.join(c.dir, 'envoy-args'))), 'envoy to start');
+  const config = readFileSync(path.join(c.dir, 'envoy-config.yaml'), 'utf8');
+  assert.match(config, /service_name: service2\n/);
+  assert.match(config, /operation: "ingress service2"/);
+  assert.doesNotMatch(config, /\$\{SERVICE_NAME\}/);
+  assert.match(readFileSync(path.join(c.dir, 'envoy-args'), 'utf8'), /--service-cluster service2/);
+
+  c.child.kill('SIGTERM');
+  assert.equal(await c.exited, 0, c.output());
+  assert.match(c.output(), /service2: spans flushed, bye/);
+  assert.ok(existsSync(path.join(c.dir, 'envoy-stopped')), 'Envoy got SIGTERM');
+  assert.ok(c.output().indexOf('spans flushed') >= 0, 'the service finished first');
+});
+
+test('exits when Envoy dies, and takes the service with it', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '1' });
+  await pollUntil(() => assert.match(c.output(), /service1 listening on/), 'the service to listen', { timeoutMs: 10_000 });
+  await pollUntil(() => assert.ok(existsSync(path.join(c.dir, 'envoy-args'))), 'envoy to start');
+  // Find the stand-in among the script's children and kill it hard.
+  const children = readFileSync(`/proc/${c.child.pid}/task/${c.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  const envoyPid = children.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join(c.dir, 'envoy')));
+  assert.ok(envoyPid, `the stand-in Envoy among ${children.join(', ')}`);
+  process.kill(envoyPid, 'SIGKILL');
+  const code = await c.exited;
+  assert.notEqual(code, 0);
+  assert.match(c.output(), /start-service: a process of service1 exited \(status 137\); stopping the container/);
+});
+
+test('refuses a SERVICE_NAME that is not a number, in one line', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: 'two' });
+  assert.equal(await c.exited, 2);
+  assert.equal(c.output(), "start-service: SERVICE_NAME must be the service number (1, 2), got 'two'\n");
+});
