@@ -1,0 +1,84 @@
+/** The benchmark's results as a Markdown report, and the README's copy of it. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../local/tools';
+import type { Delivery, Plan } from './bench';
+import { LoadResult } from './load';
+import { ms, table } from './stats';
+
+export const PROXY_PATH = '/trace/1';
+
+export interface Results {
+  date: string;
+  mode: string;
+  machine: { cores: number; cpu: string; node: string };
+  versions: { envoy: string; jaeger: string };
+  plan: Plan;
+  overhead: { on: LoadResult; off: LoadResult; ratio: number };
+  latency: { chain: LoadResult; floor: LoadResult };
+  delivery: Delivery & { share: number };
+  cpu: Record<string, Record<string, number>>;
+  /** The rates of the two steady phases, tracing on (the delivery run) and off. */
+  steadyRps: { on: number; off: number };
+}
+
+export function renderMarkdown(r: Results): string {
+  // Rounded down: 5997 of 6000 must not print as 100%.
+  const pct = (x: number) => `${(Math.floor(x * 10000) / 100).toFixed(2)}%`;
+  const lat = (l: LoadResult) => `${ms(l.latency.p50)} / ${ms(l.latency.p90)} / ${ms(l.latency.p99)}`;
+  const p = r.plan;
+  const summary = table(
+    ['measure', 'result', 'goal'],
+    [
+      [`throughput of ${PROXY_PATH}, ${p.concurrency} connections, tracing on / off`, `${r.overhead.on.achievedRps.toFixed(0)} / ${r.overhead.off.achievedRps.toFixed(0)} req/s = **${r.overhead.ratio.toFixed(2)}**`, 'ratio ≥ 0.90'],
+      [`latency p50 / p90 / p99, tracing on / off (at full throughput)`, `${lat(r.overhead.on)} / ${lat(r.overhead.off)}`, '-'],
+      [`complete traces after ${r.delivery.answered200} requests at ${p.deliveryRps} req/s for ${p.deliveryS} s`, `**${pct(r.delivery.share)}** (${r.delivery.complete} of ${r.delivery.answered200})`, '100%'],
+      [`latency p50 / p90 / p99 of ${PROXY_PATH} at ${p.latencyRps} req/s`, `${lat(r.latency.chain)} (p99 **${ms(r.latency.chain.latency.p99)}**)`, 'p99 < 20 ms'],
+      [`the floor: service2's app called directly at ${p.latencyRps} req/s`, lat(r.latency.floor), '-'],
+    ],
+  );
+  const names = [...new Set(Object.values(r.cpu).flatMap((c) => Object.keys(c)))];
+  const [steadyOn, steadyOff] = Object.entries(r.cpu).filter(([k]) => !k.startsWith('throughput')).map(([, c]) => c);
+  // CPU per request at a steady rate that saturates nothing: what tracing costs each process.
+  const perRequest = (c: Record<string, number>, n: string, rps: number) =>
+    c[n] === undefined ? '-' : `${Math.round((c[n] / 100 / rps) * 1e6)}`;
+  const sum = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+  const cpu = table(
+    ['process', ...Object.keys(r.cpu).map((k) => `% of a core: ${k}`), `CPU µs per request at ${p.deliveryRps} req/s, on / off`],
+    [...names, 'total'].map((n) => [
+      n,
+      ...Object.values(r.cpu).map((c) => (n === 'total' ? sum(c).toFixed(0) : c[n] === undefined ? '-' : c[n].toFixed(0))),
+      n === 'total'
+        ? `${Math.round((sum(steadyOn) / 100 / r.steadyRps.on) * 1e6)} / ${Math.round((sum(steadyOff) / 100 / r.steadyRps.off) * 1e6)}`
+        : `${perRequest(steadyOn, n, r.steadyRps.on)} / ${perRequest(steadyOff, n, r.steadyRps.off)}`,
+    ]),
+  );
+  const missing = Object.entries(r.delivery.missingHops).map(([hop, n]) => `${hop}: ${n}`).join(', ') || 'none';
+  const zipkin = Object.entries(r.delivery.zipkin).filter(([, v]) => v).map(([k, v]) => `${k.replace('tracing.zipkin.', '')} ${v}`).join(', ');
+  return `### Benchmark (${r.mode}): ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu})
+
+Node ${r.machine.node}, Envoy ${r.versions.envoy} (Zipkin tracer), Jaeger ${r.versions.jaeger}, local topology (\`npm run bench\`).
+Latencies are loadtest's, in whole milliseconds; each run paces its requests evenly.
+
+${summary}
+
+${cpu}
+
+Span delivery: what was wrong with incomplete traces: ${missing}; UDP datagrams dropped by the kernel on
+Jaeger's 6831 / 6832: ${r.delivery.udpDrops[6831] ?? 0} / ${r.delivery.udpDrops[6832] ?? 0}; Envoy Zipkin reporter: ${zipkin || 'no counters'}; waited ${r.delivery.waitedS.toFixed(0)} s for the last spans.
+${r.delivery.incomplete.map((line) => `- incomplete: ${line}`).join('\n')}
+`;
+}
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+export function updateReadme(markdown: string): void {
+  const file = path.join(ROOT, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return;
+  writeFileSync(file, `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`);
+}
+
