@@ -53,6 +53,14 @@ export function renderMarkdown(r: Results): string {
         : `${perRequest(steadyOn, n, r.steadyRps.on)} / ${perRequest(steadyOff, n, r.steadyRps.off)}`,
     ]),
   );
+  // Where tracing's CPU goes, per request at the steady rate, by kind of process.
+  const extra = (match: (n: string) => boolean) =>
+    Math.round(
+      names
+        .filter(match)
+        .reduce((a, n) => a + ((steadyOn[n] ?? 0) / r.steadyRps.on - (steadyOff[n] ?? 0) / r.steadyRps.off) / 100, 0) * 1e6,
+    );
+  const breakdown = `Tracing's CPU per request at ${p.deliveryRps} req/s: ${extra(() => true)} µs in all; Jaeger ${extra((n) => n === 'jaeger')} µs, the Envoys ${extra((n) => n.endsWith('envoy'))} µs, the services ${extra((n) => /^service\d$/.test(n))} µs, the load generator ${extra((n) => n === 'load generator')} µs.`;
   const missing = Object.entries(r.delivery.missingHops).map(([hop, n]) => `${hop}: ${n}`).join(', ') || 'none';
   const zipkin = Object.entries(r.delivery.zipkin).filter(([, v]) => v).map(([k, v]) => `${k.replace('tracing.zipkin.', '')} ${v}`).join(', ');
   return `### Benchmark (${r.mode}): ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu})
@@ -63,6 +71,8 @@ Latencies are loadtest's, in whole milliseconds; each run paces its requests eve
 ${summary}
 
 ${cpu}
+
+${breakdown}
 
 Span delivery: what was wrong with incomplete traces: ${missing}; UDP datagrams dropped by the kernel on
 Jaeger's 6831 / 6832: ${r.delivery.udpDrops[6831] ?? 0} / ${r.delivery.udpDrops[6832] ?? 0}; Envoy Zipkin reporter: ${zipkin || 'no counters'}; waited ${r.delivery.waitedS.toFixed(0)} s for the last spans.
