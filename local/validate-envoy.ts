@@ -1,7 +1,7 @@
 /**
  * `npm run validate:envoy`: every Envoy config the local topology renders from
  * the shipped YAML (with the tracer and without), checked by a real Envoy's
- * --mode validate. It needs only Envoy (`npm run e2e:tools -- --envoy-only`).
+ * --mode validate. It needs only Envoy (`npm run e2e:tools -- envoy`).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ function main(): void {
       writeFileSync(file, yaml);
       const run = spawnSync(envoy, ['--mode', 'validate', '-c', file, '--service-cluster', serviceName], { encoding: 'utf8' });
       if (run.error) {
-        console.error(`validate:envoy: cannot run ${envoy} (${run.error.message}): run \`npm run e2e:tools -- --envoy-only\``);
+        console.error(`validate:envoy: cannot run ${envoy} (${run.error.message}): run \`npm run e2e:tools -- envoy\``);
         process.exit(1);
       }
       const ok = run.status === 0;
