@@ -12,7 +12,7 @@ const sidecars = { service1: parse(renderSidecar('1'), { merge: true }), service
 const LISTENS: Record<string, number[]> = {
   service1: [8000],
   service2: [8000],
-  jaeger: [6831, 6832, 5778, 9411, 16686, 13133],
+  jaeger: [6831, 6832, 14268, 5778, 9411, 16686, 13133],
 };
 
 const listeners = (config: Json) => config.static_resources.listeners as Json[];
