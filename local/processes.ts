@@ -30,6 +30,8 @@ export interface Running {
 
 export class ProcessGroup {
   private readonly running = new Map<string, Running>();
+  /** Names started before in this group: a restart appends to the log, a first start begins it anew. */
+  private readonly started = new Set<string>();
   private readonly onExit = () => this.killAll('SIGKILL');
 
   constructor(readonly logDir: string) {
@@ -47,7 +49,8 @@ export class ProcessGroup {
   async start(spec: ProcessSpec): Promise<Running> {
     if (this.running.has(spec.name)) throw new Error(`${spec.name} is already running`);
     const logFile = path.join(this.logDir, `${spec.name}.log`);
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, this.started.has(spec.name) ? 'a' : 'w');
+    this.started.add(spec.name);
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...spec.env },
