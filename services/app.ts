@@ -67,7 +67,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   const serviceNumberParam = (req: Request): string => {
     const n = String(req.params.n);
-    if (!/^[1-9]\d{0,8}$/.test(n)) throw badRequest(`Parameter 'n' must be a positive integer, got "${n}"`);
+    if (!/^[1-9]\d{0,8}$/.test(n)) {
+      // Quoted as JSON and cut short: the reason stays one line whatever the path holds.
+      const shown = JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n);
+      throw badRequest(`Parameter 'n' must be a positive integer, got ${shown}`);
+    }
     return n;
   };
 

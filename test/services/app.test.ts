@@ -49,6 +49,16 @@ test('answers 400 with a one-line reason when the trace number is not an integer
   assert.equal(tag(span, 'http.status_code'), 400);
 });
 
+test('keeps the 400 reason on one line when the path holds a newline or is very long', async (t) => {
+  const { base } = await startApp(t);
+  const newline = await fetch(`${base}/trace/%0Aabc`);
+  assert.equal(newline.status, 400);
+  assert.equal(await newline.text(), `Parameter 'n' must be a positive integer, got "\\nabc"\n`);
+  const long = await fetch(`${base}/trace/${'x'.repeat(5000)}`);
+  assert.equal(long.status, 400);
+  assert.equal(await long.text(), `Parameter 'n' must be a positive integer, got "${'x'.repeat(40)}…"\n`);
+});
+
 test('answers 400, not 500, to a malformed percent-encoding', async (t) => {
   const { base } = await startApp(t);
   const res = await fetch(`${base}/trace/%E0%A4%A`);
