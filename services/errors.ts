@@ -10,7 +10,7 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (reason: string) => new HttpError(400, reason);
-export const notFound = (path: string) => new HttpError(404, `No route for ${path}`);
+export const notFound = (path: string) => new HttpError(404, `No route for ${path.length > 80 ? `${path.slice(0, 80)}…` : path}`);
 
 /** The next hop failed: 502 when it refused or answered badly, 504 when it was too slow. */
 export class DownstreamError extends HttpError {
