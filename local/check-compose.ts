@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COMPOSE, ROOT } from './tools';
+import { COMPOSE, ROOT } from './binaries';
 
 function config(projectDir: string): { ok: boolean; output: string } {
   const run = spawnSync(COMPOSE, ['--project-directory', projectDir, '-f', path.join(projectDir, 'docker-compose.yml'), 'config', '--quiet'], {

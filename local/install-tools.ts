@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { binaries, COMPOSE, goModuleVersion, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './tools';
+import { binaries, COMPOSE, goModuleVersion, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './binaries';
 
 const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
 const JAEGER_PACKAGE = 'github.com/jaegertracing/jaeger/cmd/jaeger';

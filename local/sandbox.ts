@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { httpOk, ProcessGroup, ProcessSpec } from './processes';
 import { fillSidecarTemplate, renderEnvoy } from './render';
-import { Binaries, requireBinaries, ROOT } from './tools';
+import { Binaries, requireBinaries, ROOT } from './binaries';
 import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS } from './topology';
 
 export const RUN_DIR = path.join(ROOT, '.local');

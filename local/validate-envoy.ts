@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fillSidecarTemplate, renderEnvoy } from './render';
-import { binaries, ROOT } from './tools';
+import { binaries, ROOT } from './binaries';
 import { ContainerName } from './topology';
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');

@@ -1,7 +1,7 @@
 /** The benchmark's results as a Markdown report, and the README's copy of it. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../local/tools';
+import { ROOT } from '../local/binaries';
 import type { Delivery, Plan } from './bench';
 import { LoadResult } from './load';
 import { ms, table } from './stats';

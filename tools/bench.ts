@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
-import { binaries, goModuleVersion, requireBinaries, ROOT } from '../local/tools';
+import { binaries, goModuleVersion, requireBinaries, ROOT } from '../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { JaegerClient } from './jaeger';

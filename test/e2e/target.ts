@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ProcessGroup } from '../../local/processes';
 import { startSandbox } from '../../local/sandbox';
-import { ROOT } from '../../local/tools';
+import { ROOT } from '../../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../local/topology';
 import { JaegerClient } from '../../tools/jaeger';
 
