@@ -42,6 +42,7 @@ function localValue(value: string, inside: ContainerName): string {
 
 function validateEnvoy(envoy: string, file: string, serviceName: string): void {
   const run = spawnSync(envoy, ['--mode', 'validate', '-c', file, '--service-cluster', serviceName], { encoding: 'utf8' });
+  if (run.error) throw new Error(`cannot run ${envoy} (${run.error.message})`);
   if (run.status !== 0) {
     const reason = `${run.stderr}${run.stdout}`.trim().split('\n').slice(-3).join('\n');
     throw new Error(`envoy --mode validate rejected ${file}:\n${reason}`);

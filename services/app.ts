@@ -11,7 +11,7 @@ import { Span, Tags, Tracer } from 'opentracing';
 import { nowMs } from './clock';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
-import { badRequest, HttpError, notFound } from './errors';
+import { badRequest, HttpError, notFound, shorten } from './errors';
 import { extractContext } from './propagation';
 
 export interface AppDeps {
@@ -69,8 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
     const n = String(req.params.n);
     if (!/^[1-9]\d{0,8}$/.test(n)) {
       // Quoted as JSON and cut short: the reason stays one line whatever the path holds.
-      const shown = JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n);
-      throw badRequest(`Parameter 'n' must be a positive integer, got ${shown}`);
+      throw badRequest(`Parameter 'n' must be a positive integer, got ${JSON.stringify(shorten(n, 40))}`);
     }
     return n;
   };

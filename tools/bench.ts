@@ -21,6 +21,7 @@ import { Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
 import { binaries, goModuleVersion, requireBinaries, ROOT } from '../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
+import { envoyStats } from './envoy-admin';
 import { JaegerClient } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
 import { shapeProblems, TRACE_HOPS } from './trace-shape';
@@ -60,15 +61,13 @@ async function phase(name: string, sandbox: Sandbox, options: LoadOptions, onAns
   return { name, load: result, cpu: meter.stop() };
 }
 
+/** Envoy's Zipkin reporter counters, summed over every Envoy. */
 async function zipkinStats(sandbox: Sandbox): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
   for (const name of sandbox.group.names().filter((n) => n.endsWith('envoy'))) {
     const container = name === 'front-envoy' ? 'front-envoy' : (name.replace('-envoy', '') as 'service1' | 'service2');
-    const res = await fetch(`http://${ADDRESSES[container]}:${PORTS.envoyAdmin}/stats?filter=tracing\\.zipkin`);
-    for (const line of (await res.text()).split('\n')) {
-      const [key, value] = line.split(': ');
-      if (key && value !== undefined) totals[key] = (totals[key] ?? 0) + Number(value);
-    }
+    const stats = await envoyStats(`http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`, '^tracing\\.zipkin\\.');
+    for (const [key, value] of Object.entries(stats)) totals[key] = (totals[key] ?? 0) + value;
   }
   return totals;
 }

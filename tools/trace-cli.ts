@@ -1,6 +1,6 @@
 /** `npm run trace -- [TRACE_ID | --last]`: a trace from Jaeger, drawn in the terminal. */
 import { parseArgs } from 'node:util';
-import { JaegerClient, JaegerUnavailable } from './jaeger';
+import { JaegerClient } from './jaeger';
 import { waterfall } from './waterfall';
 
 const USAGE = 'usage: npm run trace -- TRACE_ID | --last [--jaeger http://127.0.0.1:16686] [--service front-proxy]';
@@ -35,5 +35,5 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(`npm run trace: ${err.message}`);
-  process.exit(err instanceof UsageError ? 2 : err instanceof JaegerUnavailable ? 1 : 1);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { fillSidecarTemplate } from '../../local/render';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -9,8 +10,7 @@ export const read = (file: string): string => readFileSync(path.join(ROOT, file)
 export const readYaml = (file: string): any => parse(read(file), { merge: true });
 
 /** The sidecar template as the container entry point renders it. */
-export const renderSidecar = (serviceNumber: string): string =>
-  read('service-envoy-jaeger.yaml').replaceAll('${SERVICE_NAME}', serviceNumber);
+export const renderSidecar = (serviceNumber: string): string => fillSidecarTemplate(read('service-envoy-jaeger.yaml'), serviceNumber);
 
 export type Json = any;
 

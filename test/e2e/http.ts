@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { envoyStats } from '../../tools/envoy-admin';
 
 export interface Answer {
   status: number;
@@ -30,10 +31,9 @@ export function get(url: string, headers: Record<string, string> = {}, timeoutMs
   });
 }
 
-/** A counter from an Envoy admin /stats endpoint. */
+/** One counter from an Envoy admin /stats endpoint. */
 export async function envoyStat(admin: string, name: string): Promise<number> {
-  const res = await get(`${admin}/stats?filter=^${name.replace(/\./g, '\\.')}$`);
-  const match = new RegExp(`^${name.replace(/\./g, '\\.')}: (\\d+)$`, 'm').exec(res.body);
-  if (!match) throw new Error(`no stat ${name} at ${admin}: ${res.body.slice(0, 200)}`);
-  return Number(match[1]);
+  const value = (await envoyStats(admin, `^${name.replace(/\./g, '\\.')}$`))[name];
+  if (value === undefined) throw new Error(`no stat ${name} at ${admin}`);
+  return value;
 }

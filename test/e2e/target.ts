@@ -44,16 +44,12 @@ export interface Target {
 /** Faster than shipped, so the tests need not wait a minute for a sampler refresh. */
 const TEST_SERVICE_ENV = { JAEGER_SAMPLER_REFRESH_INTERVAL: '300', JAEGER_REPORTER_FLUSH_INTERVAL: '100' };
 
-const LOCAL_PROCESSES: Record<Container, string[]> = {
-  jaeger: ['jaeger'],
-  service2: ['service2', 'service2-envoy'],
-  service1: ['service1', 'service1-envoy'],
-  'front-envoy': ['front-envoy'],
-};
 
 export async function localTarget(): Promise<Target> {
   const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV });
   const group: ProcessGroup = sandbox.group;
+  // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
+  const processesOf = (container: Container) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
   return {
     name: 'local processes',
     proxy: PROXY_URL,
@@ -65,10 +61,10 @@ export async function localTarget(): Promise<Target> {
     readStrategies: () => readFileSync(sandbox.strategiesFile, 'utf8'),
     writeStrategies: (json) => writeFileSync(sandbox.strategiesFile, json),
     async stop(container) {
-      for (const name of [...LOCAL_PROCESSES[container]].reverse()) await group.stop(name);
+      for (const name of processesOf(container).reverse()) await group.stop(name);
     },
     async start(container) {
-      for (const name of LOCAL_PROCESSES[container]) {
+      for (const name of processesOf(container)) {
         if (!group.get(name)) await group.start(sandbox.specs.get(name)!);
       }
     },
@@ -79,7 +75,7 @@ export async function localTarget(): Promise<Target> {
       await running.exited;
       await group.stop(container);
     },
-    running: (container) => LOCAL_PROCESSES[container].every((name) => {
+    running: (container) => processesOf(container).every((name) => {
       const p = group.get(name);
       return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
     }),

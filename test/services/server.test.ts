@@ -1,45 +1,34 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import fetch from 'node-fetch';
 import { pollUntil } from '../../tools/poll';
+import { startProcess, Started } from '../process';
 import { recordingDownstream } from './helpers';
 
 const SERVER = path.join(__dirname, '..', '..', 'services', 'server.js');
 
-interface Running {
-  child: ChildProcess;
+interface Running extends Started {
   base: string;
-  output: () => string;
-  exited: Promise<number | null>;
 }
 
 /** Starts the compiled service as its own process; it is killed when the test ends, pass or fail. */
 async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [SERVER], {
+  const started = startProcess(t, process.execPath, [SERVER], {
     env: { PATH: process.env.PATH, PORT: '0', JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   const port = await pollUntil(
     () => {
-      const match = /listening on [\d.]+:(\d+)/.exec(output);
-      if (!match) throw new Error(output || 'no output yet');
+      const match = /listening on [\d.]+:(\d+)/.exec(started.output());
+      if (!match) throw new Error(started.output() || 'no output yet');
       return match[1];
     },
     'the service to listen',
     { timeoutMs: 10_000, intervalMs: 20 },
   );
-  return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
+  return { ...started, base: `http://127.0.0.1:${port}` };
 }
 
 /** A UDP socket standing in for the agent port, counting what the reporter sends. */
@@ -53,13 +42,10 @@ async function udpSink(t: TestContext): Promise<{ port: number; received: Buffer
   return { port: socket.address().port, received };
 }
 
-test('stops start-up with one line naming a bad variable', async () => {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, SERVICE_NAME: '1', PORT: 'eighty' } });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 2);
-  assert.equal(stderr, 'configuration error: PORT must be a whole number, got "eighty"\n');
+test('stops start-up with one line naming a bad variable', async (t) => {
+  const started = startProcess(t, process.execPath, [SERVER], { env: { PATH: process.env.PATH, SERVICE_NAME: '1', PORT: 'eighty' } });
+  assert.equal(await started.exited, 2);
+  assert.equal(started.stderr(), 'configuration error: PORT must be a whole number, got "eighty"\n');
 });
 
 test('keeps answering when Jaeger is unreachable', async (t) => {

@@ -3,13 +3,12 @@
  * Envoy: a process that records how it was started and stops on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import { pollUntil } from '../../tools/poll';
+import { startProcess } from '../process';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -38,7 +37,7 @@ setInterval(() => {}, 1000);
 async function startContainer(t: TestContext, env: Record<string, string>) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'start-service-'));
   fakeEnvoy(dir);
-  const child: ChildProcess = spawn('bash', [path.join(ROOT, 'start-service.sh')], {
+  const started = startProcess(t, 'bash', [path.join(ROOT, 'start-service.sh')], {
     cwd: ROOT,
     env: {
       PATH: `${dir}:${process.env.PATH}`,
@@ -47,16 +46,8 @@ async function startContainer(t: TestContext, env: Record<string, string>) {
       JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:9',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return { dir, child, exited, output: () => output };
+  return { dir, ...started };
 }
 
 test('renders the sidecar for its service and stops Envoy only after the service has finished', async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, TestContext } from 'node:test';
 import { Trace } from '../../tools/jaeger';
 import { formatDuration, waterfall } from '../../tools/waterfall';
+import { startProcess } from '../process';
 import { listen } from '../services/helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'tools', 'trace-cli.js');
@@ -58,40 +58,35 @@ test('npm run trace fetches a trace from the Jaeger query API and ends with its 
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(apiTrace()));
   });
-  const byId = await run([CLI, 'feed', '--jaeger', jaeger]);
+  const byId = await run(t, [CLI, 'feed', '--jaeger', jaeger]);
   assert.equal(byId.status, 0, byId.stderr);
   assert.match(byId.stdout, /^trace feed: 3 spans/);
   assert.match(byId.stdout, /service1: call downstream/);
   assert.ok(byId.stdout.trimEnd().endsWith(`Jaeger UI: ${jaeger}/trace/feed`));
-  const last = await run([CLI, '--last', '--jaeger', jaeger]);
+  const last = await run(t, [CLI, '--last', '--jaeger', jaeger]);
   assert.equal(last.status, 0, last.stderr);
   assert.deepEqual(asked, ['/api/traces/feed', '/api/traces?service=front-proxy&limit=1&lookback=1h']);
 });
 
 test('npm run trace says in one line that Jaeger did not answer, or has no such trace', async (t) => {
-  const down = await run([CLI, 'feed', '--jaeger', 'http://127.0.0.1:9']);
+  const down = await run(t, [CLI, 'feed', '--jaeger', 'http://127.0.0.1:9']);
   assert.equal(down.status, 1);
   assert.match(down.stderr, /^npm run trace: Jaeger at http:\/\/127\.0\.0\.1:9 did not answer \([^)]+\)\n$/);
   const jaeger = await listen(t, (_req, res) => {
     res.statusCode = 404;
     res.end('{"data":null}');
   });
-  const missing = await run([CLI, 'abc', '--jaeger', jaeger]);
+  const missing = await run(t, [CLI, 'abc', '--jaeger', jaeger]);
   assert.equal(missing.status, 1);
   assert.equal(missing.stderr, `npm run trace: trace abc is not in Jaeger at ${jaeger} (yet?)\n`);
-  const bad = await run([CLI, 'not-a-trace']);
+  const bad = await run(t, [CLI, 'not-a-trace']);
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'npm run trace: "not-a-trace" is not a trace id (1 to 32 hex digits)\n');
 });
 
 /** Runs the CLI as its own process without blocking this one (the test's server must keep answering). */
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+async function run(t: TestContext, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const started = startProcess(t, process.execPath, args);
+  const status = await started.exited;
+  return { status, stdout: started.stdout(), stderr: started.stderr() };
 }
