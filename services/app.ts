@@ -53,15 +53,24 @@ export function createApp(deps: AppDeps): express.Express {
     const traceId = span.context().toTraceId();
     if (traceId) res.setHeader(TRACE_ID_HEADER, traceId);
     let finished = false;
-    const finish = () => {
+    const finish = (endMs: number, sent: boolean) => {
       if (finished) return;
       finished = true;
       span.setTag(Tags.HTTP_STATUS_CODE, res.statusCode);
-      if (!res.writableFinished) span.log({ event: 'client disconnected before the response was sent' });
-      span.finish(nowMs());
+      if (!sent) span.log({ event: 'client disconnected before the response was sent' });
+      span.finish(endMs);
     };
-    res.once('finish', finish);
-    res.once('close', finish);
+    // The span ends when the response is ended, before its last bytes can reach the sidecar,
+    // so it lies inside the sidecar's span. A 'finish' event would come a busy event loop later.
+    const end = res.end;
+    res.end = function (this: Response, ...args: Parameters<Response['end']>) {
+      const endMs = nowMs();
+      res.end = end;
+      const result = end.apply(this, args);
+      finish(endMs, true);
+      return result;
+    } as Response['end'];
+    res.once('close', () => finish(nowMs(), res.writableEnded));
     next();
   };
 

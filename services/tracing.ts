@@ -5,6 +5,7 @@
  */
 import { initTracerFromEnv, JaegerTracer, Logger, TracingConfig, ZipkinB3TextMapCodec } from 'jaeger-client';
 import { Propagation } from './config';
+import { readEveryStrategyForm } from './sampling';
 
 /** The opentracing format name under which the B3 codec is registered. */
 export const B3_FORMAT = 'b3-http-headers';
@@ -48,6 +49,7 @@ export function createTracer({ serviceNumber, propagation, logger = stderrLogger
     return Object.assign(tracer, { registerInjector() {}, registerExtractor() {}, close: (done?: () => void) => done?.() });
   }
   registerB3(tracer);
+  readEveryStrategyForm(tracer);
   return tracer;
 }
 

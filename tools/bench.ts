@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
-import { binaries, goModuleVersion, requireBinaries, ROOT } from '../local/binaries';
+import { binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { envoyStats } from './envoy-admin';
@@ -124,10 +124,10 @@ function envoyVersion(binary: string): string {
   return /\/(\d+\.\d+\.\d+)\//.exec(out)?.[1] ?? 'unknown';
 }
 
-/** The Jaeger Go module version the binary was built from (v1.76.0 is Jaeger 2.13.0). */
+/** The Jaeger release the binary was built from, by its Go module version. */
 function jaegerVersion(binary: string): string {
-  const module = goModuleVersion(binary, 'github.com/jaegertracing/jaeger');
-  return module ? `module github.com/jaegertracing/jaeger ${module}` : 'unknown';
+  const module = goModuleVersion(binary, JAEGER_MODULE);
+  return module ? jaegerRelease(module) : 'unknown';
 }
 
 export async function bench(smoke: boolean): Promise<string> {

@@ -33,13 +33,23 @@ export const SERVICE_HOPS: readonly Hop[] = [
   { ...TRACE_HOPS[2], operation: 'GET /service/:n' },
 ];
 
-/** A child may seem to start this much before its parent: the hops' clocks and resolutions differ. */
+/** A child may seem to stick out of its parent by this much: the hops' clocks differ a little. */
 export const SKEW_US = 1000;
+
+/** A child starts and ends within its parent, give or take SKEW_US. */
+function nestingProblems(name: string, child: Span, parent: Span): string[] {
+  const early = parent.startUs - child.startUs;
+  const late = child.startUs + child.durationUs - (parent.startUs + parent.durationUs);
+  return [
+    ...(early > SKEW_US ? [`${name} starts ${early} µs before its parent`] : []),
+    ...(late > SKEW_US ? [`${name} ends ${late} µs after its parent`] : []),
+  ];
+}
 
 export interface ShapeOptions {
   /** Every span's http.status_code; undefined skips the check. */
   status?: number;
-  /** Check that every child starts within its parent (default true). */
+  /** Check that every child starts and ends within its parent (default true). */
   timing?: boolean;
 }
 
@@ -64,9 +74,7 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
       if (parent && span.parentId !== parent.spanId) {
         problems.push(`${name} is not a child of ${hops[hop.parent].service} "${hops[hop.parent].operation}": ${hop.blame}`);
       }
-      if (timing && parent && (span.startUs < parent.startUs - SKEW_US || span.startUs > parent.startUs + parent.durationUs + SKEW_US)) {
-        problems.push(`${name} starts outside its parent (${span.startUs - parent.startUs} µs after the parent's start, parent lasted ${parent.durationUs} µs)`);
-      }
+      if (timing && parent) problems.push(...nestingProblems(name, span, parent));
     }
     if (status !== undefined && Number(span.tags['http.status_code']) !== status) {
       problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${status}`);

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { Tracer } from 'opentracing';
 import { pollUntil } from '../../tools/poll';
-import { listen, recordingDownstream, spanNamed, startApp, tag, testTracer } from './helpers';
+import { createApp } from '../../services/app';
+import { nowMs } from '../../services/clock';
+import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
 test('answers /service/1 with the service number, host names and the trace id', async (t) => {
   const { base, spans } = await startApp(t);
@@ -154,4 +156,40 @@ test('answers a bare 500 to an unexpected error and keeps serving', async (t) =>
     return span;
   }, 'the failed server span');
   assert.equal(tag(failed, 'error'), true);
+});
+
+test('ends the server span when the response is ended, not when a busy event loop reports it sent', async (t) => {
+  const { tracer, spans } = testTracer();
+  const app = createApp({ config: testConfig(), tracer, fetch, hostname: 'test-host', resolvedHostname: '127.0.0.1' });
+  let endedAtMs = 0;
+  // Ahead of the app: the moment the response is handed to the socket, then 50 ms of a busy event loop.
+  const base = await listen(t, (req, res) => {
+    const end = res.end;
+    res.end = function (this: typeof res, ...args: Parameters<typeof res.end>) {
+      const result = end.apply(this, args);
+      endedAtMs = nowMs();
+      const busyUntil = Date.now() + 50;
+      while (Date.now() < busyUntil);
+      return result;
+    } as typeof res.end;
+    app(req, res);
+  });
+  const res = await fetch(`${base}/service/1`);
+  assert.equal(res.status, 200);
+  const span = await pollUntil(() => spanNamed(spans, 'GET /service/:n'), 'the server span') as unknown as { _startTime: number; _duration: number };
+  const spanEndMs = span._startTime + span._duration;
+  assert.ok(spanEndMs <= endedAtMs, `the span ends ${(spanEndMs - endedAtMs).toFixed(3)} ms after the response was ended`);
+});
+
+test('still finishes the server span, with a log, when the client goes away before the answer', async (t) => {
+  const downstream = await recordingDownstream(t, () => {});
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, downstreamTimeoutMs: 60_000 } });
+  const controller = new AbortController();
+  const request = fetch(`${base}/trace/1`, { signal: controller.signal }).catch((err: Error) => err);
+  await pollUntil(() => assert.equal(downstream.requests.length, 1), 'the downstream call');
+  controller.abort();
+  await request;
+  const span = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span after the disconnect');
+  const events = span._logs.flatMap((l) => l.fields.filter((f) => f.key === 'event').map((f) => f.value));
+  assert.ok(events.includes('client disconnected before the response was sent'), events.join(', '));
 });

@@ -3,69 +3,129 @@ import { test } from 'node:test';
 import { describeTrace, Span, Trace } from '../../tools/jaeger';
 import { SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
 
-/** A whole /trace/1 trace, built from the hop table: each span 100 µs into its parent. */
-function wholeTrace(hops = TRACE_HOPS): Trace {
-  const spans: Span[] = hops.map((hop, i) => ({
+/** One span of a fixture: [spanId, parentId, service, operation, start µs, duration µs, Envoy?]. */
+type Row = [string, string | undefined, string, string, number, number, boolean];
+
+function traceOf(rows: Row[]): Trace {
+  const spans: Span[] = rows.map(([spanId, parentId, service, operation, startUs, durationUs, envoy]) => ({
     traceId: 'abc',
-    spanId: `s${i}`,
-    parentId: hop.parent === null ? undefined : `s${hop.parent}`,
-    service: hop.service,
-    operation: hop.operation,
-    startUs: 1_000_000 + i * 100,
-    durationUs: 10_000 - i * 200,
-    tags: { 'http.status_code': 200, ...(hop.envoy ? { 'guid:x-request-id': 'rid' } : {}) },
+    spanId,
+    parentId,
+    service,
+    operation,
+    startUs,
+    durationUs,
+    tags: { 'http.status_code': 200, ...(envoy ? { 'guid:x-request-id': 'rid' } : {}) },
     error: false,
   }));
   return { traceId: 'abc', spans };
 }
 
-const without = (trace: Trace, operation: string): Trace => ({
-  ...trace,
-  spans: trace.spans.filter((s) => !(s.operation === operation && s.service === 'service1')),
-});
+/** GET /trace/1 as Jaeger shows it, written out by hand: each span nested in the one above. */
+const wholeTrace = (): Trace =>
+  traceOf([
+    ['a', undefined, 'front-proxy', 'front-proxy /trace', 1_000_000, 10_000, true],
+    ['b', 'a', 'service1', 'ingress service1', 1_000_100, 9_800, true],
+    ['c', 'b', 'service1', 'GET /trace/:n', 1_000_200, 9_600, false],
+    ['d', 'c', 'service1', 'call downstream', 1_000_300, 9_000, false],
+    ['e', 'd', 'service1', 'egress service2', 1_000_400, 8_800, true],
+    ['f', 'e', 'service2', 'ingress service2', 1_000_500, 8_600, true],
+    ['g', 'f', 'service2', 'GET /trace/:n', 1_000_600, 8_400, false],
+  ]);
+
+const wholeServiceTrace = (): Trace =>
+  traceOf([
+    ['a', undefined, 'front-proxy', 'front-proxy /service', 1_000_000, 10_000, true],
+    ['b', 'a', 'service1', 'ingress service1', 1_000_100, 9_800, true],
+    ['c', 'b', 'service1', 'GET /service/:n', 1_000_200, 9_600, false],
+  ]);
+
+const span = (trace: Trace, id: string): Span => trace.spans.find((s) => s.spanId === id)!;
 
 test('finds nothing wrong with a whole trace', () => {
   assert.deepEqual(shapeProblems(wholeTrace(), TRACE_HOPS), []);
-  assert.deepEqual(shapeProblems(wholeTrace(SERVICE_HOPS), SERVICE_HOPS), []);
+  assert.deepEqual(shapeProblems(wholeServiceTrace(), SERVICE_HOPS), []);
+});
+
+test('knows /trace/1 as seven hops and /service/1 as three', () => {
+  assert.equal(TRACE_HOPS.length, 7);
+  assert.equal(SERVICE_HOPS.length, 3);
+  assert.notDeepEqual(shapeProblems(wholeServiceTrace(), TRACE_HOPS), []);
+  assert.notDeepEqual(shapeProblems(wholeTrace(), SERVICE_HOPS), []);
 });
 
 test('names the hop that broke when service1 drops the trace headers', () => {
   const trace = wholeTrace();
-  // service1's egress Envoy started a trace of its own: its span is not in this one.
-  const problems = shapeProblems(without(trace, 'egress service2'), TRACE_HOPS);
+  trace.spans = trace.spans.filter((s) => s.spanId !== 'e');
+  const problems = shapeProblems(trace, TRACE_HOPS);
   assert.ok(problems.includes('service1 "egress service2" is missing: service1 did not forward its trace headers on the call to service2'), problems.join('\n'));
 });
 
-test('reports a span whose parent is not the previous hop', () => {
+test('reports a span whose parent is not the hop above it', () => {
   const trace = wholeTrace();
-  trace.spans[6].parentId = 's4';
+  span(trace, 'g').parentId = 'e';
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS), [
     'service2 "GET /trace/:n" is not a child of service2 "ingress service2": service2 did not extract the trace headers from its sidecar',
   ]);
 });
 
-test('reports a child that starts outside its parent, beyond the allowed skew', () => {
+test('reports a root that has a parent', () => {
   const trace = wholeTrace();
-  trace.spans[2].startUs = trace.spans[1].startUs - 5000;
-  assert.match(shapeProblems(trace, TRACE_HOPS).join('\n'), /service1 "GET \/trace\/:n" starts outside its parent/);
+  span(trace, 'a').parentId = 'zz';
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['front-proxy "front-proxy /trace" should be the root but has parent zz']);
+});
+
+test('reports a span from another trace', () => {
+  const trace = wholeTrace();
+  span(trace, 'd').traceId = 'other';
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['service1 "call downstream" has trace id other, not abc']);
+});
+
+test('reports a child shifted 2 ms before its parent, and allows half a millisecond', () => {
+  const trace = wholeTrace();
+  // Shifted 2 ms earlier and 2 ms longer: it still ends where it did, around its own child.
+  span(trace, 'c').startUs = 1_000_100 - 2_000;
+  span(trace, 'c').durationUs = 9_600 + 2_100;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['service1 "GET /trace/:n" starts 2000 µs before its parent']);
   const skewed = wholeTrace();
-  skewed.spans[2].startUs = skewed.spans[1].startUs - 500;
-  assert.deepEqual(shapeProblems(skewed, TRACE_HOPS), [], 'half a millisecond of skew is allowed');
+  span(skewed, 'c').startUs = 1_000_100 - 500;
+  span(skewed, 'c').durationUs = 9_600 + 600;
+  assert.deepEqual(shapeProblems(skewed, TRACE_HOPS), []);
+});
+
+test('reports a child that ends 2 ms after its parent, and allows half a millisecond', () => {
+  const trace = wholeTrace();
+  // The parent "ingress service2" ends at 1_009_100.
+  span(trace, 'g').durationUs = 1_009_100 + 2_000 - 1_000_600;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['service2 "GET /trace/:n" ends 2000 µs after its parent']);
+  const skewed = wholeTrace();
+  span(skewed, 'g').durationUs = 1_009_100 + 500 - 1_000_600;
+  assert.deepEqual(shapeProblems(skewed, TRACE_HOPS), []);
+});
+
+test('reports a child that starts after its parent has ended', () => {
+  const trace = wholeTrace();
+  span(trace, 'd').startUs = 1_000_200 + 9_600 + 1_500;
+  span(trace, 'd').durationUs = 100;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { status: undefined }).filter((p) => p.startsWith('service1 "call downstream"')), [
+    'service1 "call downstream" ends 1600 µs after its parent',
+  ]);
 });
 
 test('reports a wrong status, an extra span and differing request ids', () => {
   const trace = wholeTrace();
-  trace.spans[0].tags['http.status_code'] = 503;
-  trace.spans[5].tags['guid:x-request-id'] = 'other';
-  trace.spans.push({ ...trace.spans[6], spanId: 'x', operation: 'GET /surprise' });
-  const problems = shapeProblems(trace, TRACE_HOPS);
-  assert.ok(problems.includes('front-proxy "front-proxy /trace" has http.status_code 503, expected 200'));
-  assert.ok(problems.includes('the trace has 8 spans, expected 7; unexpected: service2 "GET /surprise"'));
-  assert.ok(problems.includes('the Envoy spans carry different x-request-ids: rid, other'));
+  span(trace, 'a').tags['http.status_code'] = 503;
+  span(trace, 'f').tags['guid:x-request-id'] = 'other';
+  trace.spans.push({ ...span(trace, 'g'), spanId: 'x', operation: 'GET /surprise' });
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), [
+    'front-proxy "front-proxy /trace" has http.status_code 503, expected 200',
+    'the trace has 8 spans, expected 7; unexpected: service2 "GET /surprise"',
+    'the Envoy spans carry different x-request-ids: rid, other',
+  ]);
 });
 
 test('draws the trace as an indented tree with durations', () => {
-  const drawn = describeTrace(wholeTrace(SERVICE_HOPS)).split('\n');
+  const drawn = describeTrace(wholeServiceTrace()).split('\n');
   assert.deepEqual(drawn, [
     'trace abc (3 spans)',
     '  front-proxy: front-proxy /service  10.00 ms  [200]',
@@ -76,6 +136,6 @@ test('draws the trace as an indented tree with durations', () => {
 
 test('can leave timing out, for counting complete traces', () => {
   const trace = wholeTrace();
-  trace.spans[2].startUs = trace.spans[1].startUs - 5000;
+  span(trace, 'c').startUs = 1_000_100 - 5_000;
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { timing: false }), []);
 });
