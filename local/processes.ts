@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pollUntil } from '../tools/poll';
+import { describeListen, Listen, listensOn } from './ports';
 
 export interface ProcessSpec {
   name: string;
@@ -14,6 +15,8 @@ export interface ProcessSpec {
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /** The addresses it listens on: free before start, held by this very process once ready. */
+  listens?: Listen[];
   /** Checks the process's configuration before start; throws with the reason. */
   validate?: () => void;
   /** Resolves when the process serves; throws (to be polled again) until then. */
@@ -32,9 +35,18 @@ export class ProcessGroup {
   private readonly running = new Map<string, Running>();
   /** Names started before in this group: a restart appends to the log, a first start begins it anew. */
   private readonly started = new Set<string>();
+  /** Names being stopped on purpose: their exit is no news. */
+  private readonly stopping = new Set<string>();
   private readonly onExit = () => this.killAll('SIGKILL');
 
-  constructor(readonly logDir: string) {
+  /**
+   * @param onUnexpectedExit hears, in one message, of a ready process that exits
+   *   without stop() having been asked: its name, exit code or signal, and log tail.
+   */
+  constructor(
+    readonly logDir: string,
+    private readonly onUnexpectedExit: (report: string) => void = (report) => console.error(report),
+  ) {
     process.on('exit', this.onExit);
   }
 
@@ -63,6 +75,12 @@ export class ProcessGroup {
     });
     const entry: Running = { spec, child, logFile, exited };
     this.running.set(spec.name, entry);
+    let ready = false;
+    const reportExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!ready || this.stopping.has(spec.name) || this.running.get(spec.name) !== entry) return;
+      this.onUnexpectedExit(`${spec.name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); the end of its log (${logFile}):\n${tail(logFile)}`);
+    };
+    child.once('exit', reportExit);
     let spawnError: Error | undefined;
     child.once('error', (err) => (spawnError = err));
     await pollUntil(
@@ -72,10 +90,16 @@ export class ProcessGroup {
           throw new Fatal(`${spec.name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`);
         }
         await spec.ready();
+        for (const listen of spec.listens ?? []) {
+          // Another program on the address would answer the readiness check too.
+          if (listensOn(child.pid!, listen) === false) throw new Error(`${describeListen(listen)} is not held by ${spec.name} (pid ${child.pid})`);
+        }
       },
       `${spec.name} to be ready (log: ${logFile})`,
       { timeoutMs: spec.readyTimeoutMs ?? 20_000, intervalMs: 100, stopOn: (err) => err instanceof Fatal },
     );
+    ready = true;
+    if (child.exitCode !== null || child.signalCode !== null) reportExit(child.exitCode, child.signalCode);
     return entry;
   }
 
@@ -83,13 +107,18 @@ export class ProcessGroup {
   async stop(name: string, { graceMs = 10_000, signal = 'SIGTERM' as NodeJS.Signals } = {}): Promise<void> {
     const entry = this.running.get(name);
     if (!entry) return;
-    if (entry.child.exitCode === null && entry.child.signalCode === null) {
-      entry.child.kill(signal);
-      const timer = setTimeout(() => entry.child.kill('SIGKILL'), graceMs);
-      await entry.exited;
-      clearTimeout(timer);
+    this.stopping.add(name);
+    try {
+      if (entry.child.exitCode === null && entry.child.signalCode === null) {
+        entry.child.kill(signal);
+        const timer = setTimeout(() => entry.child.kill('SIGKILL'), graceMs);
+        await entry.exited;
+        clearTimeout(timer);
+      }
+    } finally {
+      this.running.delete(name);
+      this.stopping.delete(name);
     }
-    this.running.delete(name);
   }
 
   /** Stops every process, newest first, so callers go before the things they call. */

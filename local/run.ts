@@ -1,25 +1,32 @@
-/** `npm run local`: the sandbox as processes until Ctrl-C. */
-import { startSandbox } from './sandbox';
+/** `npm run local`: the sandbox as processes until Ctrl-C, or until one of them dies. */
+import { Sandbox, startSandbox } from './sandbox';
 import { FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PROXY_URL } from './topology';
 
 async function main(): Promise<void> {
-  const sandbox = await startSandbox();
+  let sandbox: Sandbox | undefined;
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${why}: stopping ${sandbox?.group.names().join(', ') ?? 'everything'}`);
+    await sandbox?.stop();
+    process.exit(code);
+  };
+  // Like the container's start-service.sh: one process gone means the sandbox is broken.
+  const onUnexpectedExit = (report: string) => {
+    console.error(`npm run local: ${report}`);
+    void stop('a process died', 1);
+  };
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  sandbox = await startSandbox({ onUnexpectedExit });
+  if (stopping) return;
   console.log(`local sandbox running (logs in ${sandbox.group.logDir}):
   proxy      ${PROXY_URL}        try: curl -v ${PROXY_URL}/trace/1
   admin      ${FRONT_ADMIN_URL}
   jaeger     ${JAEGER_QUERY_URL}/api/traces/<x-trace-id>   (the query API; this build has no UI)
   sampling   ${JAEGER_SAMPLING_URL}/sampling?service=service1 (edit ${sandbox.strategiesFile})
 Ctrl-C stops everything.`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping ${sandbox.group.names().join(', ')}`);
-    await sandbox.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: Error) => {

@@ -5,9 +5,10 @@
  * docker-compose.yml passed through the same address transformation.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { Listen, takenListens } from './ports';
 import { httpOk, ProcessGroup, ProcessSpec } from './processes';
 import { fillSidecarTemplate, renderEnvoy } from './render';
 import { Binaries, requireBinaries, ROOT } from './binaries';
@@ -22,6 +23,16 @@ export interface SandboxOptions {
   serviceEnv?: Record<string, string>;
   /** false: the benchmark's baseline, with tracing removed from the Envoys and the services. */
   tracing?: boolean;
+  /** Called when a process that was running exits without being asked to. */
+  onUnexpectedExit?: (report: string) => void;
+}
+
+/** What a run starts and the files it writes, worked out without touching anything. */
+export interface SandboxPlan {
+  specs: ProcessSpec[];
+  runDir: string;
+  strategiesFile: string;
+  files: Map<string, string>;
 }
 
 export interface Sandbox {
@@ -49,24 +60,58 @@ function validateEnvoy(envoy: string, file: string, serviceName: string): void {
   }
 }
 
-export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec[]; runDir: string; strategiesFile: string } {
+/** Where Envoy listens: every listener and the admin interface. */
+function envoyListens(name: string, config: string): Listen[] {
+  const parsed = parse(config);
+  const socket = (owner: string, address: { socket_address: { address: string; port_value: number; protocol?: string } }): Listen => ({
+    owner,
+    host: address.socket_address.address,
+    port: address.socket_address.port_value,
+    protocol: address.socket_address.protocol === 'UDP' ? 'udp' : 'tcp',
+  });
+  return [
+    ...parsed.static_resources.listeners.map((l: { name: string; address: never }) => socket(`${name} ${l.name}`, l.address)),
+    socket(`${name} admin`, parsed.admin.address),
+  ];
+}
+
+/** Where Jaeger listens: every endpoint of its config, the Thrift-over-UDP receivers as UDP. */
+function jaegerListens(config: string, host: string): Listen[] {
+  const listens: Listen[] = [];
+  const visit = (node: unknown, keys: string[]) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'endpoint' && typeof value === 'string') {
+        const port = Number(/:(\d+)$/.exec(value)?.[1]);
+        const udp = keys.includes('thrift_compact') || keys.includes('thrift_binary');
+        listens.push({ owner: `jaeger ${keys.join('.')}`, host, port, protocol: udp ? 'udp' : 'tcp' });
+      } else visit(value, [...keys, key]);
+    }
+  };
+  const parsed = parse(config);
+  visit({ extensions: parsed.extensions, receivers: parsed.receivers }, []);
+  return listens;
+}
+
+export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   const bins = options.binaries ?? requireBinaries();
   const tracing = options.tracing ?? true;
   const runDir = options.runDir ?? RUN_DIR;
-  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  const files = new Map<string, string>();
   const compose = parse(read('docker-compose.yml'), { merge: true });
   const strategiesFile = path.join(runDir, 'sampling-strategies.json');
-  copyFileSync(path.join(ROOT, 'jaeger', 'sampling-strategies.json'), strategiesFile);
+  files.set(strategiesFile, read(path.join('jaeger', 'sampling-strategies.json')));
 
   const envoySpec = (name: string, container: ContainerName, shipped: string): ProcessSpec => {
     const rendered = renderEnvoy(shipped, container, { tracing });
     const file = path.join(runDir, `${name}.yaml`);
-    writeFileSync(file, rendered.yaml);
+    files.set(file, rendered.yaml);
     const admin = `http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`;
     return {
       name,
       command: bins.envoy,
       args: ['-c', file, '--service-cluster', rendered.serviceName, '--use-dynamic-base-id', '--log-level', 'warn'],
+      listens: envoyListens(name, rendered.yaml),
       validate: () => validateEnvoy(bins.envoy, file, rendered.serviceName),
       ready: () => httpOk(`${admin}/ready`),
     };
@@ -90,6 +135,7 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
         command: process.execPath,
         args: [path.join(ROOT, 'dist', 'services', 'server.js')],
         env,
+        listens: [{ owner: container, host: env.HOST, port: Number(env.PORT), protocol: 'tcp' }],
         ready: () => httpOk(`http://${ADDRESSES[container]}:${PORTS.service}/healthz`),
       },
       envoySpec(`${container}-envoy`, container, fillSidecarTemplate(read('service-envoy-jaeger.yaml'), number)),
@@ -101,6 +147,7 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
     command: bins.jaeger,
     args: ['--config', path.join(ROOT, 'jaeger', 'config.yaml')],
     env: { JAEGER_LISTEN_HOST: ADDRESSES.jaeger, SAMPLING_STRATEGIES_FILE: strategiesFile },
+    listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),
     ready: () => httpOk(`http://${ADDRESSES.jaeger}:${PORTS.jaegerHealth}/status`),
     readyTimeoutMs: 30_000,
   };
@@ -111,26 +158,46 @@ export function sandboxSpecs(options: SandboxOptions = {}): { specs: ProcessSpec
     ...serviceSpecs('service1'),
     envoySpec('front-envoy', 'front-envoy', read('front-envoy-jaeger.yaml')),
   ];
-  return { specs, runDir, strategiesFile };
+  return { specs, runDir, strategiesFile, files };
 }
 
-/** Starts everything in dependency order; on any failure stops what started and rethrows. */
+/** Writes the plan's rendered configs and strategies copy into its run folder. */
+export function writePlan(plan: SandboxPlan): void {
+  mkdirSync(path.join(plan.runDir, 'logs'), { recursive: true });
+  for (const [file, content] of plan.files) writeFileSync(file, content);
+}
+
+/** The plan, written out: what validation and the tests read. */
+export function sandboxSpecs(options: SandboxOptions = {}): SandboxPlan {
+  const plan = sandboxPlan(options);
+  writePlan(plan);
+  return plan;
+}
+
+/**
+ * Starts everything in dependency order; on any failure stops what started and
+ * rethrows. Nothing is written while an address the topology needs is taken,
+ * so a second run leaves the first one's files alone.
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { specs, runDir, strategiesFile } = sandboxSpecs(options);
+  const plan = sandboxPlan(options);
+  const taken = await takenListens(plan.specs.flatMap((spec) => spec.listens ?? []));
+  if (taken.length > 0) throw new Error(`the sandbox cannot start:\n  ${taken.join('\n  ')}`);
+  writePlan(plan);
   // Every rendered Envoy config passes Envoy's own validation before anything starts.
-  for (const spec of specs) spec.validate?.();
-  const group = new ProcessGroup(path.join(runDir, 'logs'));
+  for (const spec of plan.specs) spec.validate?.();
+  const group = new ProcessGroup(path.join(plan.runDir, 'logs'), options.onUnexpectedExit);
   try {
-    for (const spec of specs) await group.start(spec);
+    for (const spec of plan.specs) await group.start(spec);
   } catch (err) {
     await group.stopAll();
     throw err;
   }
   return {
     group,
-    runDir,
-    strategiesFile,
-    specs: new Map(specs.map((s) => [s.name, s])),
+    runDir: plan.runDir,
+    strategiesFile: plan.strategiesFile,
+    specs: new Map(plan.specs.map((s) => [s.name, s])),
     stop: () => group.stopAll(),
   };
 }

@@ -33,6 +33,11 @@ export function renderMarkdown(r: Results): string {
       [`throughput of ${PROXY_PATH}, ${p.concurrency} connections, tracing on / off`, `${r.overhead.on.achievedRps.toFixed(0)} / ${r.overhead.off.achievedRps.toFixed(0)} req/s = **${r.overhead.ratio.toFixed(2)}**`, 'ratio ≥ 0.90'],
       [`latency p50 / p90 / p99, tracing on / off (at full throughput)`, `${lat(r.overhead.on)} / ${lat(r.overhead.off)}`, '-'],
       [`complete traces after ${r.delivery.answered200} requests at ${p.deliveryRps} req/s for ${p.deliveryS} s`, `**${pct(r.delivery.share)}** (${r.delivery.complete} of ${r.delivery.answered200})`, '100%'],
+      [
+        `complete traces with a child sticking out of its parent by more than 1 ms, same run`,
+        `**${r.delivery.nesting.outside}** of ${r.delivery.complete}`,
+        '0',
+      ],
       [`latency p50 / p90 / p99 of ${PROXY_PATH} at ${p.latencyRps} req/s`, `${lat(r.latency.chain)} (p99 **${ms(r.latency.chain.latency.p99)}**)`, 'p99 < 20 ms'],
       [`the floor: service2's app called directly at ${p.latencyRps} req/s`, lat(r.latency.floor), '-'],
     ],
@@ -77,6 +82,9 @@ ${breakdown}
 Span delivery: what was wrong with incomplete traces: ${missing}; UDP datagrams dropped by the kernel on
 Jaeger's 6831 / 6832: ${r.delivery.udpDrops[6831] ?? 0} / ${r.delivery.udpDrops[6832] ?? 0}; Envoy Zipkin reporter: ${zipkin || 'no counters'}; waited ${r.delivery.waitedS.toFixed(0)} s for the last spans.
 ${r.delivery.incomplete.map((line) => `- incomplete: ${line}`).join('\n')}
+${Object.entries(r.delivery.nesting.worst)
+  .map(([hop, w]) => `- outside its parent: ${hop} in ${w.traces} traces, at worst ${w.early} µs early, ${w.late} µs late`)
+  .join('\n')}
 `;
 }
 

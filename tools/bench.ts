@@ -22,9 +22,9 @@ import { binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinarie
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { envoyStats } from './envoy-admin';
-import { JaegerClient } from './jaeger';
+import { JaegerClient, Trace } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
-import { shapeProblems, TRACE_HOPS } from './trace-shape';
+import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
 
 export interface Plan {
   concurrency: number;
@@ -81,6 +81,24 @@ export interface Delivery {
   udpDrops: Record<number, number>;
   zipkin: Record<string, number>;
   waitedS: number;
+  /** Complete traces with a child outside its parent by more than SKEW_US, and the worst case per hop. */
+  nesting: { outside: number; worst: Record<string, { early: number; late: number; traces: number }> };
+}
+
+type Counted = Pick<Delivery, 'complete' | 'missingHops' | 'incomplete' | 'waitedS' | 'nesting'>;
+
+/** Adds a complete trace's nesting to the tally. */
+function tallyNesting(tally: Delivery['nesting'], trace: Trace): void {
+  let outside = false;
+  for (const { hop, early, late } of nestings(trace, TRACE_HOPS)) {
+    if (early <= SKEW_US && late <= SKEW_US) continue;
+    outside = true;
+    const worst = (tally.worst[hop] ??= { early: 0, late: 0, traces: 0 });
+    worst.early = Math.max(worst.early, early);
+    worst.late = Math.max(worst.late, late);
+    worst.traces++;
+  }
+  if (outside) tally.outside++;
 }
 
 /** Counts complete traces among the given ids, polling Jaeger until no more arrive for a while. */
@@ -88,8 +106,9 @@ async function countComplete(
   jaeger: JaegerClient,
   ids: string[],
   sinceUs: number,
-): Promise<{ complete: number; missingHops: Record<string, number>; incomplete: string[]; waitedS: number }> {
+): Promise<Counted> {
   const started = performance.now();
+  const nesting: Delivery['nesting'] = { outside: 0, worst: {} };
   const pending = new Set(ids);
   let lastProgress = performance.now();
   // Envoy's Zipkin tracer flushes every 5 s: wait up to 12 s without progress.
@@ -99,6 +118,7 @@ async function countComplete(
       // Complete means all seven hops, correctly parented; clock skew is reported, not counted.
       if (pending.has(trace.traceId) && shapeProblems(trace, TRACE_HOPS, { timing: false }).length === 0) {
         pending.delete(trace.traceId);
+        tallyNesting(nesting, trace);
         lastProgress = performance.now();
       }
     }
@@ -116,7 +136,7 @@ async function countComplete(
     }
     if (incomplete.length < 3) incomplete.push(`${id}: ${problems.join('; ')}`);
   }
-  return { complete: ids.length - pending.size, missingHops, incomplete, waitedS: (performance.now() - started) / 1000 };
+  return { complete: ids.length - pending.size, missingHops, incomplete, waitedS: (performance.now() - started) / 1000, nesting };
 }
 
 function envoyVersion(binary: string): string {
@@ -162,6 +182,7 @@ export async function bench(smoke: boolean): Promise<string> {
       missingHops: counted.missingHops,
       incomplete: counted.incomplete,
       waitedS: counted.waitedS,
+      nesting: counted.nesting,
       udpDrops: Object.fromEntries(Object.keys(dropsAfter).map((p) => [p, dropsAfter[Number(p)] - dropsBefore[Number(p)]])),
       zipkin: Object.fromEntries(Object.keys(zipkinAfter).map((k) => [k, zipkinAfter[k] - (zipkinBefore[k] ?? 0)])),
     };

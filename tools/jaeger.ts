@@ -11,6 +11,13 @@ export interface Span {
   /** Microseconds since the epoch. */
   startUs: number;
   durationUs: number;
+  /**
+   * When the tracer itself says the span finished, if it logs that: Envoy's Zipkin
+   * tracer logs "ss"/"cr" then. Its duration counts from when the span was made,
+   * which can be later than the request's start that it uses as the timestamp, so
+   * startUs + durationUs can fall short of this.
+   */
+  finishUs?: number;
   tags: Record<string, string | number | boolean>;
   error: boolean;
 }
@@ -28,8 +35,12 @@ interface ApiSpan {
   startTime: number;
   duration: number;
   tags?: Array<{ key: string; value: string | number | boolean }>;
+  logs?: Array<{ timestamp: number; fields: Array<{ key: string; value: unknown }> }>;
   processID: string;
 }
+
+/** Zipkin's "server send" and "client receive": the moment an Envoy span was finished. */
+const FINISH_EVENTS = new Set(['ss', 'cr']);
 
 interface ApiTrace {
   traceID: string;
@@ -89,6 +100,7 @@ export class JaegerClient {
 function normalize(trace: ApiTrace): Trace {
   const spans = trace.spans.map((s): Span => {
     const tags = Object.fromEntries((s.tags ?? []).map((t) => [t.key, t.value]));
+    const finish = (s.logs ?? []).find((l) => l.fields.some((f) => f.key === 'event' && FINISH_EVENTS.has(String(f.value))));
     return {
       traceId: s.traceID,
       spanId: s.spanID,
@@ -97,6 +109,7 @@ function normalize(trace: ApiTrace): Trace {
       operation: s.operationName,
       startUs: s.startTime,
       durationUs: s.duration,
+      ...(finish ? { finishUs: finish.timestamp } : {}),
       tags,
       error: tags.error === true || tags.error === 'true',
     };

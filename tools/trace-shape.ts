@@ -36,13 +36,36 @@ export const SERVICE_HOPS: readonly Hop[] = [
 /** A child may seem to stick out of its parent by this much: the hops' clocks differ a little. */
 export const SKEW_US = 1000;
 
+/** How far a child sticks out of its parent at each end, in µs (negative: inside). */
+export interface Nesting {
+  /** `service1 "GET /trace/:n"`, the child. */
+  hop: string;
+  early: number;
+  late: number;
+}
+
+/** A span's end: where its bar ends, or where its tracer logged that it finished, if later. */
+const endOf = (span: Span) => Math.max(span.startUs + span.durationUs, span.finishUs ?? -Infinity);
+
+function nesting(hop: string, child: Span, parent: Span): Nesting {
+  return { hop, early: parent.startUs - child.startUs, late: endOf(child) - endOf(parent) };
+}
+
+/** Every hop's nesting in its parent, for the hops present with their parents. */
+export function nestings(trace: Trace, hops: readonly Hop[]): Nesting[] {
+  const matched = hops.map((hop) => trace.spans.find((s) => s.service === hop.service && s.operation === hop.operation));
+  return hops.flatMap((hop, i) => {
+    const child = matched[i];
+    const parent = hop.parent === null ? undefined : matched[hop.parent];
+    return child && parent ? [nesting(`${hop.service} "${hop.operation}"`, child, parent)] : [];
+  });
+}
+
 /** A child starts and ends within its parent, give or take SKEW_US. */
-function nestingProblems(name: string, child: Span, parent: Span): string[] {
-  const early = parent.startUs - child.startUs;
-  const late = child.startUs + child.durationUs - (parent.startUs + parent.durationUs);
+function nestingProblems({ hop, early, late }: Nesting): string[] {
   return [
-    ...(early > SKEW_US ? [`${name} starts ${early} µs before its parent`] : []),
-    ...(late > SKEW_US ? [`${name} ends ${late} µs after its parent`] : []),
+    ...(early > SKEW_US ? [`${hop} starts ${early} µs before its parent`] : []),
+    ...(late > SKEW_US ? [`${hop} ends ${late} µs after its parent`] : []),
   ];
 }
 
@@ -74,7 +97,7 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
       if (parent && span.parentId !== parent.spanId) {
         problems.push(`${name} is not a child of ${hops[hop.parent].service} "${hops[hop.parent].operation}": ${hop.blame}`);
       }
-      if (timing && parent) problems.push(...nestingProblems(name, span, parent));
+      if (timing && parent) problems.push(...nestingProblems(nesting(name, span, parent)));
     }
     if (status !== undefined && Number(span.tags['http.status_code']) !== status) {
       problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${status}`);

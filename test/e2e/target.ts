@@ -69,11 +69,8 @@ export async function localTarget(): Promise<Target> {
       }
     },
     async terminateService(container) {
-      const running = group.get(container);
-      if (!running) throw new Error(`${container} is not running`);
-      running.child.kill('SIGTERM');
-      await running.exited;
-      await group.stop(container);
+      if (!group.get(container)) throw new Error(`${container} is not running`);
+      await group.stop(container, { signal: 'SIGTERM' });
     },
     running: (container) => processesOf(container).every((name) => {
       const p = group.get(name);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { sandboxSpecs } from '../../local/sandbox';
+import { sandboxSpecs, startSandbox } from '../../local/sandbox';
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
 const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } });
@@ -57,4 +58,36 @@ test('runs each Envoy on its rendered config, named after its tracer service', (
 test('the untraced variant disables tracing in the services too', () => {
   const untraced = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, tracing: false });
   assert.equal(untraced.specs.find((s) => s.name === 'service1')!.env!.JAEGER_DISABLED, 'true');
+});
+
+test('refuses to start while an address it needs is taken, naming it and its holder, and writes nothing', async (t) => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(8080, '127.0.0.3', resolve));
+  t.after(() => server.close());
+  const fresh = path.join(mkdtempSync(path.join(os.tmpdir(), 'sandbox-taken-')), 'run');
+  await assert.rejects(
+    startSandbox({ runDir: fresh, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } }),
+    (err: Error) => err.message.includes(`127.0.0.3:8080 (service2) is in use, held by pid ${process.pid}`),
+  );
+  assert.equal(existsSync(fresh), false, 'the run folder was not even created');
+});
+
+test('lists every address the topology listens on, from the files that define them', () => {
+  const listens = (name: string) => spec(name).listens!.map((l) => `${l.host}:${l.port}/${l.protocol}`).sort();
+  assert.deepEqual(listens('front-envoy'), ['127.0.0.1:8000/tcp', '127.0.0.1:8001/tcp']);
+  assert.deepEqual(listens('service1-envoy'), ['127.0.0.2:8000/tcp', '127.0.0.2:8001/tcp', '127.0.0.2:9000/tcp']);
+  assert.deepEqual(listens('service2'), ['127.0.0.3:8080/tcp']);
+  assert.deepEqual(listens('jaeger'), [
+    '127.0.0.1:13133/tcp',
+    '127.0.0.1:14268/tcp',
+    '127.0.0.1:16685/tcp',
+    '127.0.0.1:16686/tcp',
+    '127.0.0.1:4317/tcp',
+    '127.0.0.1:4318/tcp',
+    '127.0.0.1:5778/tcp',
+    '127.0.0.1:5779/tcp',
+    '127.0.0.1:6831/udp',
+    '127.0.0.1:6832/udp',
+    '127.0.0.1:9411/tcp',
+  ]);
 });

@@ -34,6 +34,7 @@ const results: Results = {
     udpDrops: { 6831: 0, 6832: 3 },
     zipkin: { 'tracing.zipkin.spans_sent': 24000 },
     waitedS: 7,
+    nesting: { outside: 2, worst: { 'service1 "ingress service1"': { early: 0, late: 1345, traces: 2 } } },
   },
   cpu: {
     'throughput, tracing on': { jaeger: 33, service1: 45 },
@@ -55,4 +56,10 @@ test('reports the machine, the date, each goal beside its figure, and where span
   assert.match(md, /service2 "GET \/trace\/:n": 3/);
   assert.match(md, /6831 \/ 6832: 0 \/ 3/);
   assert.match(md, /- incomplete: abc: service2/);
+});
+
+test('reports the traces where a child sticks out of its parent, and by how much at worst', () => {
+  const md = renderMarkdown(results);
+  assert.match(md, /\| complete traces with a child sticking out of its parent by more than 1 ms, same run \| \*\*2\*\* of 5997 \| 0 \|/);
+  assert.match(md, /^- outside its parent: service1 "ingress service1" in 2 traces, at worst 0 µs early, 1345 µs late$/m);
 });

@@ -103,6 +103,28 @@ test('reports a child that ends 2 ms after its parent, and allows half a millise
   assert.deepEqual(shapeProblems(skewed, TRACE_HOPS), []);
 });
 
+test("takes an Envoy span's end from the finish it logged when its bar falls short", () => {
+  // Envoy's Zipkin tracer: the bar of "ingress service2" ends 3 ms early, its "ss" log is on time.
+  const trace = wholeTrace();
+  span(trace, 'f').durationUs = 8_600 - 3_000;
+  span(trace, 'f').finishUs = 1_009_100;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), []);
+});
+
+test("reports a child that ends 2 ms after its parent's logged finish", () => {
+  const trace = wholeTrace();
+  span(trace, 'f').durationUs = 8_600 - 3_000;
+  span(trace, 'f').finishUs = 1_009_000 - 2_000; // its child ends at 1_009_000
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['service2 "GET /trace/:n" ends 2000 µs after its parent']);
+});
+
+test('reports an Envoy child whose logged finish comes 2 ms after its parent ends', () => {
+  const trace = wholeTrace();
+  // "ingress service1" has a short bar but says it finished 2 ms after the front proxy's span.
+  span(trace, 'b').finishUs = 1_010_000 + 2_000;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['service1 "ingress service1" ends 2000 µs after its parent']);
+});
+
 test('reports a child that starts after its parent has ended', () => {
   const trace = wholeTrace();
   span(trace, 'd').startUs = 1_000_200 + 9_600 + 1_500;

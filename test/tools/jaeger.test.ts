@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { JaegerClient } from '../../tools/jaeger';
+import { listen } from '../services/helpers';
+
+/** Two spans as Jaeger's query API returns them for this sandbox: an Envoy one (Zipkin) and a Node one. */
+const answer = {
+  data: [
+    {
+      traceID: 'a1',
+      processes: { p1: { serviceName: 'service1' }, p2: { serviceName: 'service1' } },
+      spans: [
+        {
+          traceID: 'a1',
+          spanID: 'e1',
+          operationName: 'ingress service1',
+          references: [],
+          startTime: 1_795_620_298_128_856,
+          duration: 14_974,
+          tags: [{ key: 'guid:x-request-id', value: 'r1' }, { key: 'http.status_code', value: '200' }],
+          logs: [{ timestamp: 1_795_620_298_143_912, fields: [{ key: 'event', type: 'string', value: 'ss' }] }],
+          processID: 'p1',
+        },
+        {
+          traceID: 'a1',
+          spanID: 'n1',
+          operationName: 'GET /trace/:n',
+          references: [{ refType: 'CHILD_OF', traceID: 'a1', spanID: 'e1' }],
+          startTime: 1_795_620_298_130_299,
+          duration: 13_113,
+          tags: [{ key: 'error', value: true }],
+          logs: [{ timestamp: 1_795_620_298_131_000, fields: [{ key: 'event', type: 'string', value: 'error' }] }],
+          processID: 'p2',
+        },
+      ],
+    },
+  ],
+};
+
+test('reads a trace from the query API, with the finish an Envoy span logged', async (t) => {
+  const base = await listen(t, (req, res) => {
+    assert.equal(req.url, '/api/traces/a1');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(answer));
+  });
+  const trace = await new JaegerClient(base).trace('a1');
+  assert.deepEqual(trace, {
+    traceId: 'a1',
+    spans: [
+      {
+        traceId: 'a1',
+        spanId: 'e1',
+        parentId: undefined,
+        service: 'service1',
+        operation: 'ingress service1',
+        startUs: 1_795_620_298_128_856,
+        durationUs: 14_974,
+        finishUs: 1_795_620_298_143_912,
+        tags: { 'guid:x-request-id': 'r1', 'http.status_code': '200' },
+        error: false,
+      },
+      {
+        traceId: 'a1',
+        spanId: 'n1',
+        parentId: 'e1',
+        service: 'service1',
+        operation: 'GET /trace/:n',
+        startUs: 1_795_620_298_130_299,
+        durationUs: 13_113,
+        tags: { error: true },
+        error: true,
+      },
+    ],
+  });
+});
