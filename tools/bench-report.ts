@@ -81,10 +81,12 @@ ${breakdown}
 
 Span delivery: what was wrong with incomplete traces: ${missing}; UDP datagrams dropped by the kernel on
 Jaeger's 6831 / 6832: ${r.delivery.udpDrops[6831] ?? 0} / ${r.delivery.udpDrops[6832] ?? 0}; Envoy Zipkin reporter: ${zipkin || 'no counters'}; waited ${r.delivery.waitedS.toFixed(0)} s for the last spans.
-${r.delivery.incomplete.map((line) => `- incomplete: ${line}`).join('\n')}
-${Object.entries(r.delivery.nesting.worst)
-  .map(([hop, w]) => `- outside its parent: ${hop} in ${w.traces} traces, at worst ${w.early} µs early, ${w.late} µs late`)
-  .join('\n')}
+${[
+  ...r.delivery.incomplete.map((line) => `- incomplete: ${line}`),
+  ...Object.entries(r.delivery.nesting.worst).map(
+    ([hop, w]) => `- outside its parent: ${hop} in ${w.traces} traces, at worst ${w.early} µs early, ${w.late} µs late`,
+  ),
+].join('\n')}
 `;
 }
 
