@@ -11,7 +11,7 @@ if [[ ! "${SERVICE_NAME:-}" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 
-template=${ENVOY_TEMPLATE:-/etc/envoy/service-envoy-jaeger.yaml}
+template=${ENVOY_TEMPLATE:-/etc/envoy/service-envoy.yaml}
 config=$(mktemp --suffix=.yaml)
 sed "s/\${SERVICE_NAME}/${SERVICE_NAME}/g" "$template" >"$config"
 

@@ -1,8 +1,10 @@
 /**
- * `npm run lint:compose`: docker-compose.yml through Docker Compose's own loader
+ * `npm run lint:compose`: docker-compose.yml, alone and with the current-Envoy
+ * override docker-compose.zipkin.yml, through Docker Compose's own loader
  * (`docker compose config`, which needs no engine): interpolation from .env,
- * merge keys, the specification and references between services. A broken copy
- * must fail the same check, so a loader that accepts anything is caught too.
+ * merge keys, `!reset`, the specification and references between services. A
+ * broken copy must fail the same check, so a loader that accepts anything is
+ * caught too.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { COMPOSE, ROOT } from './binaries';
 
-function config(projectDir: string): { ok: boolean; output: string } {
-  const run = spawnSync(COMPOSE, ['--project-directory', projectDir, '-f', path.join(projectDir, 'docker-compose.yml'), 'config', '--quiet'], {
+function config(projectDir: string, files = ['docker-compose.yml']): { ok: boolean; output: string } {
+  const run = spawnSync(COMPOSE, ['--project-directory', projectDir, ...files.flatMap((f) => ['-f', path.join(projectDir, f)]), 'config', '--quiet'], {
     encoding: 'utf8',
   });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
@@ -24,6 +26,8 @@ function main(): void {
   }
   const shipped = config(ROOT);
   console.log(shipped.ok ? 'ok   docker-compose.yml' : `FAIL docker-compose.yml\n${shipped.output}`);
+  const zipkin = config(ROOT, ['docker-compose.yml', 'docker-compose.zipkin.yml']);
+  console.log(zipkin.ok ? 'ok   docker-compose.yml + docker-compose.zipkin.yml' : `FAIL docker-compose.zipkin.yml\n${zipkin.output}`);
 
   const broken = mkdtempSync(path.join(os.tmpdir(), 'compose-broken-'));
   copyFileSync(path.join(ROOT, '.env'), path.join(broken, '.env'));
@@ -32,8 +36,8 @@ function main(): void {
   const control = config(broken);
   console.log(control.ok ? 'FAIL a depends_on on a missing service was accepted' : `ok   a depends_on on a missing service is refused (${control.output.split('\n')[0]})`);
 
-  const failed = Number(!shipped.ok) + Number(control.ok);
-  console.log(`${2 - failed} passed, ${failed} failed`);
+  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(control.ok);
+  console.log(`${3 - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 

