@@ -3,7 +3,8 @@
 #  - renders the sidecar from the shared template (service_name service$SERVICE_NAME)
 #  - if either process dies, stops the other and exits with its status
 #  - on SIGTERM/SIGINT, lets the service finish its in-flight requests (their
-#    egress still runs through the sidecar) and flush its spans, then stops Envoy
+#    egress still runs through the sidecar) and flush its spans, gives the sidecar
+#    time to send its own, then stops Envoy
 set -euo pipefail
 
 if [[ ! "${SERVICE_NAME:-}" =~ ^[1-9][0-9]*$ ]]; then
@@ -32,6 +33,10 @@ wait -n "$app_pid" "$envoy_pid" || status=$?
 if ((stopping)); then
   status=0
   wait "$app_pid" || status=$?
+  # The sidecar's tracer sends what it holds every second (the plugin's bufferFlushInterval,
+  # the Zipkin tracer's tracing.zipkin.flush_interval_ms) and drops it when Envoy stops:
+  # one more round, so the last requests keep their sidecar spans.
+  sleep "${SPAN_FLUSH_SECONDS:-2}"
 else
   echo "start-service: a process of service${SERVICE_NAME} exited (status $status); stopping the container" >&2
 fi

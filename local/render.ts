@@ -22,6 +22,8 @@ import { ADDRESSES, ContainerName, localAddress, localHostPort, PORTS } from './
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const ZIPKIN_CLUSTER = 'jaeger_zipkin';
+/** How often Envoy's Zipkin tracer sends what it holds; the native configs' bufferFlushInterval is 1 s too. */
+export const ZIPKIN_FLUSH_INTERVAL_MS = 1000;
 
 export interface RenderedEnvoy {
   yaml: string;
@@ -87,6 +89,10 @@ export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLEC
     };
   });
   if (names.size !== 1) throw new Error(`expected one Jaeger tracer service name, found: ${[...names].join(', ') || 'none'}`);
+  // Send spans every second, as the plugin's bufferFlushInterval does (Envoy's default is 5 s).
+  config.layered_runtime = {
+    layers: [{ name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': ZIPKIN_FLUSH_INTERVAL_MS } }],
+  };
   config.static_resources.clusters.push({
     name: ZIPKIN_CLUSTER,
     type: collector.type,

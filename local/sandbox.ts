@@ -51,7 +51,7 @@ function localValue(value: string, inside: ContainerName): string {
   return isContainer(value) ? ADDRESSES[value] : localHostPort(value, inside);
 }
 
-function validateEnvoy(envoy: string, file: string, serviceName: string): void {
+export function validateEnvoy(envoy: string, file: string, serviceName: string): void {
   const run = spawnSync(envoy, ['--mode', 'validate', '-c', file, '--service-cluster', serviceName], { encoding: 'utf8' });
   if (run.error) throw new Error(`cannot run ${envoy} (${run.error.message})`);
   if (run.status !== 0) {

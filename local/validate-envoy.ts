@@ -1,13 +1,15 @@
 /**
  * `npm run validate:envoy`: every Envoy config the local topology renders from
- * the shipped YAML (with the tracer and without), checked by a real Envoy's
- * --mode validate. It needs only Envoy (`npm run e2e:tools -- envoy`).
+ * the shipped YAML (with the tracer and without), and the current-Envoy
+ * variant's configs as Compose runs them, checked by a real Envoy's --mode
+ * validate. It needs only Envoy (`npm run e2e:tools -- envoy`).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { binaries } from './binaries';
-import { sandboxSpecs } from './sandbox';
+import { binaries, ROOT } from './binaries';
+import { fillSidecarTemplate, ZIPKIN_VARIANTS } from './render';
+import { sandboxSpecs, validateEnvoy } from './sandbox';
 
 function main(): void {
   const { envoy } = binaries();
@@ -31,6 +33,28 @@ function main(): void {
         failed++;
         console.log(`FAIL ${label}\n${(err as Error).message}`);
       }
+    }
+  }
+  // The Compose variant's files, as its containers run them.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
+  const variants: Array<[string, string, string]> = [
+    ['front-envoy-zipkin.yaml', 'front-proxy', readFileSync(path.join(ROOT, ZIPKIN_VARIANTS['front-envoy-jaeger.yaml']), 'utf8')],
+    ...['1', '2'].map((n): [string, string, string] => [
+      `service-envoy-zipkin.yaml (service${n})`,
+      `service${n}`,
+      fillSidecarTemplate(readFileSync(path.join(ROOT, ZIPKIN_VARIANTS['service-envoy-jaeger.yaml']), 'utf8'), n),
+    ]),
+  ];
+  for (const [label, serviceName, yaml] of variants) {
+    const file = path.join(dir, `${serviceName}.yaml`);
+    writeFileSync(file, yaml);
+    try {
+      validateEnvoy(envoy, file, serviceName);
+      passed++;
+      console.log(`ok   ${label}`);
+    } catch (err) {
+      failed++;
+      console.log(`FAIL ${label}\n${(err as Error).message}`);
     }
   }
   console.log(`${passed} passed, ${failed} failed`);

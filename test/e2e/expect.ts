@@ -3,7 +3,7 @@ import { pollUntil } from '../../tools/poll';
 import { assertShape, Hop, ShapeOptions } from '../../tools/trace-shape';
 import { Target } from './target';
 
-/** Envoy's Zipkin tracer flushes every 5 s; allow for that and a slow machine. */
+/** The tracers send their spans every second; allow for that and a slow machine. */
 export const TRACE_TIMEOUT_MS = 20_000;
 
 /** Polls Jaeger until the trace has exactly the expected hops; on timeout, shows the tree and the logs. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pollUntil } from '../../tools/poll';
-import { TRACE_HOPS } from '../../tools/trace-shape';
+import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
 import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { Answer, envoyStat, get } from './http';
 import { Target } from './target';
@@ -73,9 +73,21 @@ export function faultSuite(current: () => Target): void {
       } finally {
         await target.start('jaeger');
       }
-      const answer = await get(`${target.proxy}/trace/1`);
-      assert.equal(answer.status, 200);
-      await wholeTrace(target, answer.traceId, TRACE_HOPS);
+      // Spans sent before a reporter finds the new Jaeger are lost; a later request's are not.
+      await pollUntil(
+        async () => {
+          const answer = await get(`${target.proxy}/trace/1`);
+          assert.equal(answer.status, 200);
+          await pollUntil(async () => assertShape((await target.jaeger.trace(answer.traceId!)) ?? { traceId: '', spans: [] }, TRACE_HOPS), `trace ${answer.traceId}`, {
+            timeoutMs: 8_000,
+            intervalMs: 250,
+          });
+        },
+        'a whole new trace once Jaeger is back',
+        { timeoutMs: 45_000, intervalMs: 0 },
+      ).catch((err) => {
+        throw withLogs(target, err);
+      });
     });
 
     it('lets in-flight requests finish when service2 gets SIGTERM under load, and keeps their spans', async () => {

@@ -31,6 +31,13 @@ export function get(url: string, headers: Record<string, string> = {}, timeoutMs
   });
 }
 
+/** One request after another to a URL. */
+export async function sendTo(url: string, count: number, headers: Record<string, string> = {}): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < count; i++) answers.push(await get(url, headers));
+  return answers;
+}
+
 /** One counter from an Envoy admin /stats endpoint. */
 export async function envoyStat(admin: string, name: string): Promise<number> {
   const value = (await envoyStats(admin, `^${name.replace(/\./g, '\\.')}$`))[name];

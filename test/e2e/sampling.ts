@@ -23,19 +23,15 @@ function withRate(json: string, service: string, rate: number): string {
  * reported earlier by the same processes, is too.
  */
 async function sampledOfBatch(target: Target): Promise<number> {
-  const ids: string[] = [];
-  for (let i = 0; i < BATCH; i++) {
-    const answer = await get(target.sampling.url);
-    assert.equal(answer.status, 200, answer.body);
-    ids.push(answer.traceId!);
-  }
-  const marker = await get(target.sampling.url, { 'jaeger-debug-id': `sampling-marker-${randomUUID()}` });
+  const answers = await target.sampling.send(BATCH);
+  for (const answer of answers) assert.equal(answer.status, 200, answer.body);
+  const [marker] = await target.sampling.send(1, { 'jaeger-debug-id': `sampling-marker-${randomUUID()}` });
   await pollUntil(async () => assert.ok(await target.jaeger.trace(marker.traceId!), 'marker not yet in Jaeger'), 'the marker trace', {
     timeoutMs: 20_000,
     intervalMs: 200,
   });
   let kept = 0;
-  for (const id of ids) if (await target.jaeger.trace(id)) kept++;
+  for (const { traceId } of answers) if (await target.jaeger.trace(traceId!)) kept++;
   return kept;
 }
 

@@ -1,25 +1,26 @@
 /**
  * What the end-to-end tests run against: the local topology (real Envoy and
  * Jaeger as processes, the default) or `docker compose up --build --wait`
- * (E2E_TARGET=compose, where a Docker engine is available). Both expose the
- * same handles, so the assertions are the same.
+ * (E2E_TARGET=compose, see compose-target.ts). Both expose the same handles,
+ * so the assertions are the same.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { ProcessGroup } from '../../local/processes';
 import { startSandbox } from '../../local/sandbox';
-import { ROOT } from '../../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../local/topology';
 import { JaegerClient } from '../../tools/jaeger';
+import { composeTarget } from './compose-target';
+import { Answer, sendTo } from './http';
 
 export type Container = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
 
 export interface SamplingSubject {
-  /** The service whose strategy decides, and a URL where it starts traces itself. */
+  /** The service whose strategy decides. */
   service: string;
-  url: string;
+  /** Sends requests that this service answers as the root of their traces. */
+  send(count: number, headers?: Record<string, string>): Promise<Answer[]>;
 }
+
 
 export interface Target {
   name: string;
@@ -56,7 +57,7 @@ export async function localTarget(): Promise<Target> {
     jaeger: new JaegerClient(JAEGER_QUERY_URL),
     samplingUrl: JAEGER_SAMPLING_URL,
     // Through the proxy, Envoy's Zipkin tracer decides; a service decides for the traces it starts.
-    sampling: { service: 'service1', url: `http://${ADDRESSES.service1}:${PORTS.service}/service/1` },
+    sampling: { service: 'service1', send: (count, headers) => sendTo(`http://${ADDRESSES.service1}:${PORTS.service}/service/1`, count, headers) },
     sidecarAdmin: (c) => `http://${ADDRESSES[c]}:${PORTS.envoyAdmin}`,
     readStrategies: () => readFileSync(sandbox.strategiesFile, 'utf8'),
     writeStrategies: (json) => writeFileSync(sandbox.strategiesFile, json),
@@ -78,39 +79,6 @@ export async function localTarget(): Promise<Target> {
     }),
     logs: () => group.tails(),
     close: () => sandbox.stop(),
-  };
-}
-
-function compose(...args: string[]): string {
-  const result = spawnSync('docker', ['compose', ...args], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout;
-}
-
-export async function composeTarget(): Promise<Target> {
-  compose('up', '--build', '--wait');
-  const strategies = path.join(ROOT, 'jaeger', 'sampling-strategies.json');
-  const original = readFileSync(strategies, 'utf8');
-  const port = (name: string, fallback: number) => Number(process.env[name] || fallback);
-  return {
-    name: 'docker compose',
-    proxy: `http://127.0.0.1:${port('PROXY_PORT', 8000)}`,
-    jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),
-    samplingUrl: `http://127.0.0.1:${port('SAMPLING_PORT', 5778)}`,
-    // The front Envoy's native plugin samples remotely: through the proxy, its strategy decides.
-    sampling: { service: 'front-proxy', url: `http://127.0.0.1:${port('PROXY_PORT', 8000)}/service/1` },
-    sidecarAdmin: () => undefined,
-    readStrategies: () => readFileSync(strategies, 'utf8'),
-    writeStrategies: (json) => writeFileSync(strategies, json),
-    stop: async (container) => void compose('stop', container),
-    start: async (container) => void compose('up', '--wait', container),
-    terminateService: async (container) => void compose('kill', '--signal', 'SIGTERM', container),
-    running: (container) => compose('ps', '--status', 'running', '--services').split('\n').includes(container),
-    logs: () => compose('logs', '--tail', '15'),
-    async close() {
-      writeFileSync(strategies, original);
-      compose('down');
-    },
   };
 }
 

@@ -3,6 +3,8 @@
  * the whole file, suites in order (the faults last, they stop things).
  */
 import { after, before, describe } from 'node:test';
+import { composeSuite } from './compose';
+import { ComposeTarget } from './compose-target';
 import { faultSuite } from './faults';
 import { samplingSuite } from './sampling';
 import { Target, target } from './target';
@@ -25,5 +27,7 @@ describe('the sandbox, end to end', () => {
 
   traceSuite(current);
   samplingSuite(current);
+  // Health checks and published ports exist only under a Docker engine.
+  if (process.env.E2E_TARGET === 'compose') composeSuite(() => current() as ComposeTarget);
   faultSuite(current);
 });

@@ -66,6 +66,7 @@ test('changes nothing else in the shipped configuration', () => {
     const rendered = parse(renderEnvoy(shipped, container).yaml);
     // Undo the two transformations by hand; what remains must be identical.
     rendered.static_resources.clusters = rendered.static_resources.clusters.filter((c: Json) => c.name !== ZIPKIN_CLUSTER);
+    delete rendered.layered_runtime;
     const undo = (a: Json, b: Json) => {
       if (a && typeof a === 'object') {
         if (a.socket_address) a.socket_address.address = b.socket_address.address;
@@ -104,4 +105,14 @@ test('points the Compose variant at jaeger:9411 by name, so a recreated Jaeger i
     assert.doesNotMatch(read(variant), /dynamic_ot|libjaegertracing|127\.0\.0\.[23]/);
   }
   assert.match(read('service-envoy-zipkin.yaml'), /operation: ingress service\$\{SERVICE_NAME\}/, 'still a template for start-service.sh');
+});
+
+test('has the Zipkin tracer send every second, as the plugin does, and nothing else of the runtime', () => {
+  for (const config of [parse(renderEnvoy(front, 'front-envoy').yaml), parse(read('service-envoy-zipkin.yaml'))]) {
+    assert.deepEqual(config.layered_runtime, {
+      layers: [{ name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': 1000 } }],
+    });
+  }
+  assert.match(read('service-envoy-jaeger.yaml'), /bufferFlushInterval: 1 /);
+  assert.equal(parse(renderEnvoy(front, 'front-envoy', { tracing: false }).yaml).layered_runtime, undefined);
 });

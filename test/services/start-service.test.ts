@@ -27,8 +27,14 @@ const siblingApp = () => fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))
     return cmd.includes('services/server.js') && Number(ppid) === process.ppid;
   } catch { return false; }
 });
-process.on('SIGTERM', () => { fs.writeFileSync(dir + '/envoy-stopped', siblingApp() ? 'service still running' : 'service gone'); process.exit(0); });
-setInterval(() => {}, 1000);
+// When the service was last seen, so the stand-in can say how long it outlived it.
+let lastSeen = Date.now();
+setInterval(() => { if (siblingApp()) lastSeen = Date.now(); }, 20);
+process.on('SIGTERM', () => {
+  fs.writeFileSync(dir + '/envoy-stopped', siblingApp() ? 'service still running' : 'service gone');
+  fs.writeFileSync(dir + '/envoy-outlived-ms', String(Date.now() - lastSeen));
+  process.exit(0);
+});
 `;
   writeFileSync(path.join(dir, 'envoy'), script);
   chmodSync(path.join(dir, 'envoy'), 0o755);
@@ -44,6 +50,7 @@ async function startContainer(t: TestContext, env: Record<string, string>) {
       ENVOY_TEMPLATE: path.join(ROOT, 'service-envoy-jaeger.yaml'),
       PORT: '0',
       JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:9',
+      SPAN_FLUSH_SECONDS: '1',
       ...env,
     },
   });
@@ -64,6 +71,9 @@ test('renders the sidecar for its service and stops Envoy only after the service
   assert.equal(await c.exited, 0, c.output());
   assert.match(c.output(), /service2: spans flushed, bye/);
   assert.equal(readFileSync(path.join(c.dir, 'envoy-stopped'), 'utf8'), 'service gone', 'Envoy is stopped after the service exits');
+  // SPAN_FLUSH_SECONDS=1: Envoy keeps running a second after the service, to send its last spans.
+  const outlived = Number(readFileSync(path.join(c.dir, 'envoy-outlived-ms'), 'utf8'));
+  assert.ok(outlived >= 900, `Envoy outlived the service by ${outlived} ms`);
 });
 
 test('exits when Envoy dies, and takes the service with it', async (t) => {

@@ -1,0 +1,122 @@
+/**
+ * The sandbox as users start it: `docker compose up --build --wait`, under a
+ * real Docker engine (`npm run docker:start`).
+ *
+ *   E2E_COMPOSE_VARIANT  native (docker-compose.yml, the default) or zipkin
+ *                        (with docker-compose.zipkin.yml)
+ *   E2E_STANDINS=true    builds on the stand-in images (CI, where no registry
+ *                        is reachable; `npm run e2e:tools -- docker` makes them)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMPOSE, ROOT } from '../../local/binaries';
+import { JaegerClient } from '../../tools/jaeger';
+import { Answer, sendTo } from './http';
+import type { Container, SamplingSubject, Target } from './target';
+
+export interface Published {
+  service: string;
+  /** "0.0.0.0:8000->8000/tcp", as Docker publishes it. */
+  port: string;
+}
+
+export interface ComposeState {
+  service: string;
+  state: string;
+  health: string;
+}
+
+export function composeFiles(env: Record<string, string | undefined> = process.env): string[] {
+  const variant = env.E2E_COMPOSE_VARIANT || 'native';
+  if (variant !== 'native' && variant !== 'zipkin') throw new Error(`E2E_COMPOSE_VARIANT must be native or zipkin, got "${variant}"`);
+  return [
+    'docker-compose.yml',
+    ...(variant === 'zipkin' ? ['docker-compose.zipkin.yml'] : []),
+    ...(env.E2E_STANDINS === 'true' ? ['local/docker/compose.standins.yml'] : []),
+  ];
+}
+
+/** Docker Compose as `npm run e2e:tools -- compose` builds it, else the docker CLI's plugin. */
+function composeCommand(files: string[], args: string[]): [string, string[]] {
+  const all = [...files.flatMap((f) => ['-f', f]), ...args];
+  return existsSync(COMPOSE) ? [COMPOSE, all] : ['docker', ['compose', ...all]];
+}
+
+/** Every line of every published port, one per address family Docker bound. */
+function parseJsonLines(out: string): Array<Record<string, unknown>> {
+  const text = out.trim();
+  if (!text) return [];
+  return text.startsWith('[') ? JSON.parse(text) : text.split('\n').map((line) => JSON.parse(line));
+}
+
+export interface ComposeTarget extends Target {
+  published(): Published[];
+  states(): ComposeState[];
+}
+
+export async function composeTarget(): Promise<ComposeTarget> {
+  const files = composeFiles();
+  const zipkin = files.includes('docker-compose.zipkin.yml');
+  const compose = (...args: string[]): string => {
+    const [command, all] = composeCommand(files, args);
+    const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (run.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed:\n${`${run.stderr}${run.stdout}`.trim().split('\n').slice(-20).join('\n')}`);
+    return run.stdout;
+  };
+  const strategies = path.join(ROOT, 'jaeger', 'sampling-strategies.json');
+  const original = readFileSync(strategies, 'utf8');
+  compose('up', '--build', '--wait');
+  const port = (name: string, fallback: number) => Number(process.env[name] || fallback);
+  const proxy = `http://127.0.0.1:${port('PROXY_PORT', 8000)}`;
+
+  // Native: the front Envoy's plugin samples as Jaeger says, so through the proxy its strategy
+  // decides. Zipkin: Envoy samples by its own settings; service1 decides for traces it starts,
+  // which a request from inside its container, past the sidecar, makes.
+  const sampling: SamplingSubject = zipkin
+    ? {
+        service: 'service1',
+        async send(count, headers = {}) {
+          const script = `(async () => { const out = [];
+            for (let i = 0; i < Number(process.argv[1]); i++) {
+              const started = performance.now();
+              const r = await fetch('http://127.0.0.1:8080/service/1', { headers: JSON.parse(process.argv[2]) });
+              out.push({ status: r.status, body: await r.text(), traceId: r.headers.get('x-trace-id') ?? undefined, ms: performance.now() - started });
+            }
+            console.log(JSON.stringify(out)); })()`;
+          return JSON.parse(compose('exec', '-T', 'service1', 'node', '-e', script, String(count), JSON.stringify(headers))) as Answer[];
+        },
+      }
+    : { service: 'front-proxy', send: (count, headers) => sendTo(`${proxy}/service/1`, count, headers) };
+
+  const running = (container: Container) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
+  return {
+    name: `docker compose (${files.join(', ')})`,
+    proxy,
+    jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),
+    samplingUrl: `http://127.0.0.1:${port('SAMPLING_PORT', 5778)}`,
+    sampling,
+    sidecarAdmin: () => undefined,
+    readStrategies: () => readFileSync(strategies, 'utf8'),
+    writeStrategies: (json) => writeFileSync(strategies, json),
+    // The Compose way: a killed container, and `up --wait` to bring it back healthy.
+    stop: async (container) => void compose(container === 'jaeger' ? 'stop' : 'kill', container),
+    start: async (container) => void compose('up', '--wait', container),
+    // `docker compose stop`: SIGTERM to start-service.sh, which drains the service before its sidecar.
+    terminateService: async (container) => void compose('stop', container),
+    running,
+    logs: () => compose('logs', '--no-color', '--tail', '15'),
+    published: () =>
+      parseJsonLines(compose('ps', '--format', 'json')).flatMap((c) =>
+        ((c.Publishers as Array<{ URL: string; TargetPort: number; PublishedPort: number; Protocol: string }>) ?? [])
+          .filter((p) => p.PublishedPort > 0)
+          .map((p) => ({ service: String(c.Service), port: `${p.URL}:${p.PublishedPort}->${p.TargetPort}/${p.Protocol}` })),
+      ),
+    states: () =>
+      parseJsonLines(compose('ps', '--all', '--format', 'json')).map((c) => ({ service: String(c.Service), state: String(c.State), health: String(c.Health) })),
+    async close() {
+      writeFileSync(strategies, original);
+      compose('down', '--volumes', '--remove-orphans');
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { standIns } from '../../local/docker/standins';
+import { composeFiles } from '../e2e/compose-target';
+
+function fakeBinaries() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-bins-'));
+  const envoy = path.join(dir, 'envoy');
+  const jaeger = path.join(dir, 'jaeger');
+  writeFileSync(envoy, 'envoy 1');
+  writeFileSync(jaeger, 'jaeger 1');
+  return { envoy, jaeger };
+}
+
+function build(image: string, bins = fakeBinaries()) {
+  const standIn = standIns(bins).find((s) => s.image === image)!;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-context-'));
+  return { standIn, dir, body: standIn.context(dir).split('\n'), bins };
+}
+
+test('stands in for the three images the current variant pins, under names of its own', () => {
+  assert.deepEqual(
+    standIns(fakeBinaries()).map((s) => [s.image, s.for]),
+    [
+      ['sandbox-standin/node:20.20.2-bookworm-slim', 'node:20.20.2-bookworm-slim'],
+      ['sandbox-standin/envoy:v1.36.4', 'envoyproxy/envoy:v1.36.4'],
+      ['sandbox-standin/jaeger:2.13.0', 'jaegertracing/jaeger:2.20.0'],
+    ],
+  );
+});
+
+test("the Node stand-in has this machine's node and npm, the node user, and this machine's CA bundle", () => {
+  const { body, dir } = build('sandbox-standin/node:20.20.2-bookworm-slim');
+  assert.ok(body.includes('COPY node /usr/local/bin/node'));
+  assert.ok(body.includes('COPY npm /usr/local/lib/node_modules/npm'));
+  assert.ok(body.some((l) => l.includes("echo 'node:x:1000:1000::/home/node:/bin/bash' >> /etc/passwd")));
+  assert.ok(body.includes('ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'));
+  assert.equal(statSync(path.join(dir, 'node')).size, statSync(process.execPath).size);
+  assert.deepEqual(readFileSync(path.join(dir, 'ca-certificates.crt')), readFileSync('/etc/ssl/certs/ca-certificates.crt'));
+});
+
+test('the Envoy stand-in runs its command, with Envoy where the official image has it', () => {
+  const { body, dir, bins } = build('sandbox-standin/envoy:v1.36.4');
+  assert.ok(body.includes('COPY envoy /usr/local/bin/envoy'));
+  assert.ok(body.includes('ENTRYPOINT ["/docker-entrypoint.sh"]'));
+  assert.equal(readFileSync(path.join(dir, 'docker-entrypoint.sh'), 'utf8'), '#!/bin/sh\nexec "$@"\n');
+  assert.equal(readFileSync(path.join(dir, 'envoy'), 'utf8'), readFileSync(bins.envoy, 'utf8'));
+});
+
+test("the Jaeger stand-in has the official image's entry point, user and wget for the health check", () => {
+  const { body } = build('sandbox-standin/jaeger:2.13.0');
+  assert.ok(body.includes('COPY jaeger /cmd/jaeger/jaeger-linux'));
+  assert.ok(body.includes('ENTRYPOINT ["/cmd/jaeger/jaeger-linux"]'));
+  assert.ok(body.includes('USER 10001'));
+  assert.ok(body.includes('ENV JAEGER_LISTEN_HOST=0.0.0.0'));
+  assert.ok(body.some((l) => /apt-get install .*\bwget\b/.test(l)));
+});
+
+test('rebuilds a stand-in when its binary changes, and only then', () => {
+  const bins = fakeBinaries();
+  const key = (image: string) => standIns(bins).find((s) => s.image === image)!.key();
+  const [envoy, jaeger] = [key('sandbox-standin/envoy:v1.36.4'), key('sandbox-standin/jaeger:2.13.0')];
+  assert.equal(key('sandbox-standin/envoy:v1.36.4'), envoy);
+  writeFileSync(bins.envoy, 'envoy 2');
+  assert.notEqual(key('sandbox-standin/envoy:v1.36.4'), envoy);
+  assert.equal(key('sandbox-standin/jaeger:2.13.0'), jaeger);
+});
+
+test('the Compose e2e picks its files from the environment, and refuses a variant it does not know', () => {
+  assert.deepEqual(composeFiles({}), ['docker-compose.yml']);
+  assert.deepEqual(composeFiles({ E2E_COMPOSE_VARIANT: 'zipkin', E2E_STANDINS: 'true' }), [
+    'docker-compose.yml',
+    'docker-compose.zipkin.yml',
+    'local/docker/compose.standins.yml',
+  ]);
+  assert.throws(() => composeFiles({ E2E_COMPOSE_VARIANT: 'otel' }), /E2E_COMPOSE_VARIANT must be native or zipkin, got "otel"/);
+});
