@@ -19,6 +19,13 @@ export interface Config {
   shutdownTimeoutMs: number;
 }
 
+/**
+ * How long the service keeps an idle keep-alive connection (Node's default). The
+ * sidecar's local_service cluster closes its idle connections sooner (idle_timeout),
+ * so Envoy never sends a request on a connection Node is closing.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
     super(`${variable} ${problem}`);
@@ -72,8 +79,19 @@ function checkJaegerEnv(env: Env): void {
   integer(env, 'JAEGER_SAMPLER_REFRESH_INTERVAL', 60000, 100, 86_400_000);
   integer(env, 'JAEGER_REPORTER_FLUSH_INTERVAL', 1000, 1, 60_000);
   const hostPort = env.JAEGER_SAMPLER_MANAGER_HOST_PORT;
-  if (hostPort !== undefined && hostPort !== '' && !/^(https?:\/\/)?[^\s/:]+:\d{1,5}(\/.*)?$/.test(hostPort)) {
-    throw new ConfigError('JAEGER_SAMPLER_MANAGER_HOST_PORT', `must look like host:port, got "${hostPort}"`);
+  if (hostPort !== undefined && hostPort !== '') {
+    // jaeger-client keeps only the host and port of this value: a path here would be dropped silently.
+    if (/^(https?:\/\/)?[^\s/:]+:\d{1,5}\/./.test(hostPort)) {
+      throw new ConfigError('JAEGER_SAMPLER_MANAGER_HOST_PORT', `must be host:port without a path (set the path in JAEGER_SAMPLER_SAMPLING_PATH), got "${hostPort}"`);
+    }
+    if (!/^(https?:\/\/)?[^\s/:]+:\d{1,5}\/?$/.test(hostPort)) {
+      throw new ConfigError('JAEGER_SAMPLER_MANAGER_HOST_PORT', `must look like host:port, got "${hostPort}"`);
+    }
+  }
+  const tags = env.JAEGER_TAGS;
+  // jaeger-client splits on "," then "=", and throws on an item without "=" or keeps half of one with two.
+  if (tags !== undefined && tags !== '' && !tags.split(',').every((item) => /^\s*[^=\s][^=]*=[^=]*$/.test(item))) {
+    throw new ConfigError('JAEGER_TAGS', `must be key=value pairs separated by commas, got "${tags}"`);
   }
 }
 

@@ -38,12 +38,19 @@ export interface TracerOptions {
   logger?: Logger;
 }
 
+// jaeger-client's own reader of JAEGER_TAGS; it skips the variable when given tags of ours.
+const { default: ConfigurationEnv } = require('jaeger-client/dist/src/configuration_env') as {
+  default: { _parseTagsFromEnv(options: object): Record<string, string> };
+};
+
+/** The process tags: JAEGER_TAGS, as jaeger-client reads it, and the service's own. */
+export function processTags(propagation: Propagation): Record<string, string> {
+  return { ...ConfigurationEnv._parseTagsFromEnv({}), 'trace.propagation': propagation };
+}
+
 /** jaeger-client reads the JAEGER_* variables from process.env itself. */
 export function createTracer({ serviceNumber, propagation, logger = stderrLogger }: TracerOptions): JaegerTracer {
-  const tracer = initTracerFromEnv(tracingDefaults(serviceNumber, process.env), {
-    logger,
-    tags: { 'trace.propagation': propagation },
-  });
+  const tracer = initTracerFromEnv(tracingDefaults(serviceNumber, process.env), { logger, tags: processTags(propagation) });
   // JAEGER_DISABLED=true gives opentracing's no-op tracer, which has neither codecs nor close().
   if (typeof tracer.registerInjector !== 'function') {
     return Object.assign(tracer, { registerInjector() {}, registerExtractor() {}, close: (done?: () => void) => done?.() });

@@ -65,9 +65,9 @@ export class JaegerClient {
     return trace ? normalize(trace) : undefined;
   }
 
-  /** The most recent traces that contain the service, newest first. */
-  async traces(service: string, { limit = 20, lookback = '1h' } = {}): Promise<Trace[]> {
-    const query = new URLSearchParams({ service, limit: String(limit), lookback });
+  /** The most recent traces that contain the service (and every given tag), newest first. */
+  async traces(service: string, { limit = 20, lookback = '1h', tags = undefined as Record<string, string> | undefined } = {}): Promise<Trace[]> {
+    const query = new URLSearchParams({ service, limit: String(limit), lookback, ...(tags ? { tags: JSON.stringify(tags) } : {}) });
     const body = await this.json<{ data: ApiTrace[] | null }>(await this.get(`/api/traces?${query}`));
     return (body.data ?? []).map(normalize).sort((a, b) => rootStart(b) - rootStart(a));
   }

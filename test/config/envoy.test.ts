@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { KEEP_ALIVE_TIMEOUT_MS, loadConfig } from '../../services/config';
 import { findAll, Json, read, readYaml, renderSidecar } from './sandbox-files';
 
 const PLUGIN = '/usr/local/lib/libjaegertracing_plugin.so';
@@ -146,4 +147,22 @@ test('the sampling strategies name every traced service', () => {
   const jaeger = readYaml('jaeger/config.yaml');
   assert.equal(jaeger.extensions.remote_sampling.file.path, '${env:SAMPLING_STRATEGIES_FILE:-/etc/sandbox-jaeger/sampling-strategies.json}');
   assert.ok(jaeger.extensions.remote_sampling.file.reload_interval, 'the file is re-read while Jaeger runs');
+});
+
+test("every cluster that reaches an app lets go of idle connections before the app's keep-alive ends", () => {
+  // Envoy's durations as the YAML writes them ("4s", "0.5s").
+  const seconds = (duration: string) => {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(duration);
+    assert.ok(match, `${duration} is a duration in seconds`);
+    return Number(match[1]);
+  };
+  for (const [name, config] of Object.entries(sidecars)) {
+    const apps = endpoints(config).filter((e) => e.port === loadConfig({ SERVICE_NAME: '1' }).port).map((e) => e.cluster);
+    assert.deepEqual(apps, ['local_service'], `${name}'s clusters that reach its app`);
+    const cluster = config.static_resources.clusters.find((c: Json) => c.name === 'local_service');
+    const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    const idle = seconds(options.common_http_protocol_options.idle_timeout);
+    assert.ok(idle * 1000 < KEEP_ALIVE_TIMEOUT_MS, `${name}: idle_timeout ${idle} s is shorter than the app's ${KEEP_ALIVE_TIMEOUT_MS} ms`);
+    assert.equal(KEEP_ALIVE_TIMEOUT_MS, 5000, "Node's own default, set explicitly by the server");
+  }
 });

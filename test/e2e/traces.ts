@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SERVICE_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
-import { wholeTrace } from './expect';
+import { randomUUID } from 'node:crypto';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
+import { pollUntil } from '../../tools/poll';
+import { TRACE_TIMEOUT_MS, wholeTrace } from './expect';
 import { get } from './http';
 import { Target } from './target';
 
@@ -22,6 +25,32 @@ export function traceSuite(current: () => Target): void {
       assert.equal(ids.size, REQUESTS, 'every request has its own trace');
       for (const answer of answers) await wholeTrace(target, answer.traceId, TRACE_HOPS);
       console.log(`# verified ${REQUESTS} traces of ${TRACE_HOPS.length} hops each`);
+    });
+
+    it('with a jaeger-debug-id header can be found in Jaeger by that tag', async () => {
+      const target = current();
+      const debugId = `e2e-${randomUUID()}`;
+      const answer = await get(`${target.proxy}/trace/1`, { 'jaeger-debug-id': debugId });
+      assert.equal(answer.status, 200, answer.body);
+      await wholeTrace(target, answer.traceId, TRACE_HOPS);
+      const found = await pollUntil(
+        async () => {
+          const traces = await target.jaeger.traces('front-proxy', { tags: { 'jaeger-debug-id': debugId } });
+          assert.equal(traces.length, 1, `traces tagged jaeger-debug-id=${debugId}`);
+          return traces[0];
+        },
+        'the trace by its debug id',
+        { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
+      );
+      assert.equal(found.traceId, answer.traceId);
+    });
+
+    it('still answers 200 after an idle pause longer than the app keeps its connections', async () => {
+      const target = current();
+      assert.equal((await get(`${target.proxy}/trace/1`)).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_TIMEOUT_MS + 500));
+      const answer = await get(`${target.proxy}/trace/1`);
+      assert.equal(answer.status, 200, answer.body);
     });
 
     it('for /service/1 stops at service1', async () => {

@@ -45,7 +45,23 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_PARAM: 'half' }, /^JAEGER_SAMPLER_PARAM must be a number/],
   [{ SERVICE_NAME: '1', JAEGER_AGENT_PORT: '6831/udp' }, /^JAEGER_AGENT_PORT must be a whole number/],
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: 'jaeger' }, /^JAEGER_SAMPLER_MANAGER_HOST_PORT must look like host:port/],
+  [
+    { SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: 'jaeger:5778/api/sampling' },
+    /^JAEGER_SAMPLER_MANAGER_HOST_PORT must be host:port without a path \(set the path in JAEGER_SAMPLER_SAMPLING_PATH\), got "jaeger:5778\/api\/sampling"$/,
+  ],
+  [{ SERVICE_NAME: '1', JAEGER_TAGS: 'team=checkout,region' }, /^JAEGER_TAGS must be key=value pairs separated by commas, got "team=checkout,region"$/],
+  [{ SERVICE_NAME: '1', JAEGER_TAGS: 'a=b=c' }, /^JAEGER_TAGS must be key=value pairs/],
+  [{ SERVICE_NAME: '1', JAEGER_TAGS: '=nokey' }, /^JAEGER_TAGS must be key=value pairs/],
 ];
+
+test('accepts JAEGER_TAGS as jaeger-client reads them, and host:port with or without a scheme', () => {
+  for (const tags of ['team=checkout', 'team=checkout, region = eu-1', 'host=${HOSTNAME:unknown}', 'empty=']) {
+    assert.equal(loadConfig({ SERVICE_NAME: '1', JAEGER_TAGS: tags }).serviceNumber, '1', tags);
+  }
+  for (const hostPort of ['jaeger:5778', 'http://jaeger:5778', 'http://jaeger:5778/']) {
+    assert.equal(loadConfig({ SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: hostPort }).serviceNumber, '1', hostPort);
+  }
+});
 
 for (const [env, expected] of bad) {
   test(`stops with one line naming the variable for ${JSON.stringify(env)}`, () => {
