@@ -166,3 +166,12 @@ test("every cluster that reaches an app lets go of idle connections before the a
     assert.equal(KEEP_ALIVE_TIMEOUT_MS, 5000, "Node's own default, set explicitly by the server");
   }
 });
+
+test("the front proxy tags its span with the request's jaeger-debug-id, the header the plugin forces sampling on", () => {
+  const [hcm] = findAll(front, 'tracing').map((node) => node.tracing);
+  assert.deepEqual(hcm.custom_tags, [{ tag: 'jaeger-debug-id', request_header: { name: 'jaeger-debug-id' } }]);
+  assert.equal(hcm.provider.typed_config.config.headers.jaegerDebugHeader, 'jaeger-debug-id');
+  // The current variant keeps the tag: only the provider is swapped.
+  const zipkin = parse(read('front-envoy-zipkin.yaml'));
+  assert.deepEqual(findAll(zipkin, 'tracing')[0].tracing.custom_tags, hcm.custom_tags);
+});

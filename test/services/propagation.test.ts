@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { FORWARDED_HEADERS } from '../../services/propagation';
+import { createTracer } from '../../services/tracing';
 import { pollUntil } from '../../tools/poll';
 import { recordingDownstream, RecordedSpan, spanNamed, startApp } from './helpers';
 
@@ -107,4 +108,58 @@ test('starts a new trace when the caller sends no context', async (t) => {
   assert.equal(res.headers.get('x-trace-id'), server.context().traceIdStr);
   assert.ok(!server.context().parentIdStr || server.context().parentIdStr === '0');
   assert.match(String(downstream.requests[0]['uber-trace-id']), new RegExp(`^${server.context().traceIdStr}:`));
+});
+
+/** Every request-scoped header the service must pass on, written out here, not read from the code. */
+const REQUEST_SCOPED = [
+  'x-request-id',
+  'jaeger-debug-id',
+  'jaeger-baggage',
+  'x-ot-span-context',
+  'x-b3-flags',
+  'uberctx-tenant',
+  'uberctx-user-id',
+];
+
+test('forwards each request-scoped header by name, as listed by hand', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const headers = Object.fromEntries(REQUEST_SCOPED.map((name) => [name, `sent-${name}`]));
+  const res = await fetch(`${base}/trace/1`, { headers: { ...headers, 'uber-trace-id': `${TRACE_ID}:${ENVOY_SPAN_ID}:0:1` } });
+  assert.equal(res.status, 200);
+  for (const name of REQUEST_SCOPED) {
+    assert.equal(downstream.requests[0][name], `sent-${name}`, `${name} reaches the downstream unchanged`);
+  }
+});
+
+test('forwards uberctx- baggage itself when the tracer is disabled and carries none', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const saved = process.env.JAEGER_DISABLED;
+  process.env.JAEGER_DISABLED = 'true';
+  t.after(() => (saved === undefined ? delete process.env.JAEGER_DISABLED : (process.env.JAEGER_DISABLED = saved)));
+  const tracer = createTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: () => {} } });
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url }, tracer });
+  const res = await fetch(`${base}/trace/1`, { headers: { 'uberctx-tenant': 'acme', 'x-request-id': 'rid-9' } });
+  assert.equal(res.status, 200);
+  assert.equal(downstream.requests[0]['uberctx-tenant'], 'acme');
+  assert.equal(downstream.requests[0]['x-request-id'], 'rid-9');
+});
+
+test("in b3 mode, does not let the caller's b3 or x-b3 headers travel next to its own", async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, propagation: 'b3' } });
+  await fetch(`${base}/trace/1`, {
+    headers: {
+      b3: `${TRACE_ID}-${ENVOY_SPAN_ID}-1`,
+      'x-b3-traceid': TRACE_ID,
+      'x-b3-spanid': ENVOY_SPAN_ID,
+      'x-b3-parentspanid': '1111111111111111',
+      'x-b3-sampled': '1',
+    },
+  });
+  const { client } = await settledSpans(spans);
+  const received = downstream.requests[0];
+  assert.equal(received.b3, undefined, 'the stale single-header context is dropped');
+  assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
+  assert.notEqual(received['x-b3-parentspanid'], '1111111111111111');
 });
