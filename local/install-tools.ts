@@ -31,7 +31,8 @@ const JAEGER_PACKAGE = `${JAEGER_MODULE}/cmd/jaeger`;
 const DOCKER_PACKAGES = ['docker.io', 'debootstrap'];
 
 function run(command: string, args: string[], cwd = ROOT): void {
-  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  const env = { ...process.env, GOFLAGS: '-mod=mod', DEBIAN_FRONTEND: 'noninteractive' };
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
 }
