@@ -57,6 +57,17 @@ function main(): void {
       console.log(`FAIL ${label}\n${(err as Error).message}`);
     }
   }
+  // The control: the same check must refuse a broken copy, so a validation that accepts anything fails here.
+  const broken = path.join(dir, 'broken.yaml');
+  writeFileSync(broken, variants[0][2].replace('stat_prefix: front_proxy', 'stat_prefixx: front_proxy'));
+  try {
+    validateEnvoy(envoy, broken, 'front-proxy');
+    failed++;
+    console.log('FAIL a misspelt field was accepted');
+  } catch (err) {
+    passed++;
+    console.log(`ok   a misspelt field is refused (${(err as Error).message.split('\n').filter(Boolean).pop()})`);
+  }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

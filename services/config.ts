@@ -17,14 +17,17 @@ export interface Config {
   propagation: Propagation;
   /** Seconds to wait for in-flight requests on shutdown before giving up. */
   shutdownTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
 }
 
 /**
- * How long the service keeps an idle keep-alive connection (Node's default). The
- * sidecar's local_service cluster closes its idle connections sooner (idle_timeout),
- * so Envoy never sends a request on a connection Node is closing.
+ * The least time the service keeps an idle keep-alive connection, and its default
+ * (Node's own). The sidecar's local_service cluster closes its idle connections
+ * sooner (idle_timeout 4s), so Envoy never sends a request on a connection Node is
+ * closing.
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const MIN_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -110,5 +113,6 @@ export function loadConfig(env: Env = process.env): Config {
     downstreamTimeoutMs: integer(env, 'DOWNSTREAM_TIMEOUT_MS', 2000, 1, 600_000),
     propagation: oneOf(env, 'TRACE_PROPAGATION', ['jaeger', 'b3'] as const, 'jaeger'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', MIN_KEEP_ALIVE_TIMEOUT_MS, MIN_KEEP_ALIVE_TIMEOUT_MS, 3_600_000),
   };
 }

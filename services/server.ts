@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import fetch from 'node-fetch';
 import { createApp } from './app';
-import { Config, ConfigError, KEEP_ALIVE_TIMEOUT_MS, loadConfig } from './config';
+import { Config, ConfigError, loadConfig } from './config';
 import { createTracer } from './tracing';
 
 async function resolveOwnAddress(hostname: string): Promise<string> {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, tracer, fetch, hostname, resolvedHostname: await resolveOwnAddress(hostname) });
 
   const server = app.listen(config.port, config.host);
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   server.on('error', (err) => {
     console.error(`service${config.serviceNumber} cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { KEEP_ALIVE_TIMEOUT_MS, loadConfig } from '../../services/config';
+import { loadConfig, MIN_KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
 import { findAll, Json, read, readYaml, renderSidecar } from './sandbox-files';
 
 const PLUGIN = '/usr/local/lib/libjaegertracing_plugin.so';
@@ -9,15 +9,37 @@ const compose = readYaml('docker-compose.yml');
 const front = readYaml('front-envoy-jaeger.yaml');
 const sidecars = { service1: parse(renderSidecar('1'), { merge: true }), service2: parse(renderSidecar('2'), { merge: true }) };
 
-/** The ports a compose service listens on inside the envoymesh network. */
+const jaegerConfig = readYaml('jaeger/config.yaml');
+
+/** The port of a Jaeger receiver or extension endpoint, as jaeger/config.yaml sets it. */
+function jaegerPort(endpoint: string): number {
+  const match = /:(\d+)"?$/.exec(endpoint);
+  assert.ok(match, `${endpoint} ends in a port`);
+  return Number(match[1]);
+}
+
+const JAEGER = {
+  compact: jaegerPort(jaegerConfig.receivers.jaeger.protocols.thrift_compact.endpoint),
+  binary: jaegerPort(jaegerConfig.receivers.jaeger.protocols.thrift_binary.endpoint),
+  sampling: jaegerPort(jaegerConfig.extensions.remote_sampling.http.endpoint),
+};
+
+/** The ports a compose service listens on inside the envoymesh network, read from the files that set them. */
 const LISTENS: Record<string, number[]> = {
-  service1: [8000],
-  service2: [8000],
-  jaeger: [6831, 6832, 14268, 5778, 9411, 16686, 13133],
+  service1: [],
+  service2: [],
+  jaeger: findAll({ extensions: jaegerConfig.extensions, receivers: jaegerConfig.receivers }, 'endpoint').map((e) => jaegerPort(e.endpoint)),
 };
 
 const listeners = (config: Json) => config.static_resources.listeners as Json[];
 const tracers = (config: Json) => findAll(config, 'provider').map((p) => p.provider);
+
+// What other containers reach: the sidecar listeners on every address.
+for (const [name, config] of Object.entries(sidecars)) {
+  LISTENS[name] = listeners(config)
+    .filter((l) => l.address.socket_address.address === '0.0.0.0')
+    .map((l) => l.address.socket_address.port_value);
+}
 
 function endpoints(config: Json): Array<{ cluster: string; address: string; port: number }> {
   return config.static_resources.clusters.flatMap((cluster: Json) =>
@@ -78,6 +100,29 @@ test('the plugin reports to jaeger:6831 and asks jaeger:5778/sampling for its st
       assert.equal(jaeger.headers.jaegerDebugHeader, 'jaeger-debug-id');
       assert.equal(jaeger.headers.traceBaggageHeaderPrefix, 'uberctx-');
     }
+  }
+});
+
+test('the plugin reports Thrift compact to the port Jaeger receives it on, and the services Thrift binary to theirs', () => {
+  for (const config of [front, ...Object.values(sidecars)]) {
+    for (const provider of tracers(config)) {
+      assert.deepEqual(hostPort(provider.typed_config.config.reporter.localAgentHostPort), ['jaeger', JAEGER.compact]);
+      assert.deepEqual(hostPort(provider.typed_config.config.sampler.samplingServerURL), ['jaeger', JAEGER.sampling]);
+    }
+  }
+  for (const name of ['service1', 'service2']) {
+    const env = compose.services[name].environment;
+    assert.equal(Number(env.JAEGER_AGENT_PORT), JAEGER.binary, `${name} sends jaeger-client's Thrift binary`);
+    assert.deepEqual(hostPort(env.JAEGER_SAMPLER_MANAGER_HOST_PORT), ['jaeger', JAEGER.sampling]);
+  }
+  assert.deepEqual([JAEGER.compact, JAEGER.binary, JAEGER.sampling], [6831, 6832, 5778], "Jaeger's documented ports");
+});
+
+test('the front proxy refuses request headers over 60 KiB, well under the 100 KB the e2e sends', () => {
+  const [hcm] = findAll(front, 'max_request_headers_kb');
+  assert.equal(hcm.max_request_headers_kb, 60);
+  for (const config of Object.values(sidecars)) {
+    assert.ok(findAll(config, 'max_request_headers_kb').every((h) => h.max_request_headers_kb >= 60), 'no sidecar is stricter than the edge');
   }
 });
 
@@ -162,8 +207,10 @@ test("every cluster that reaches an app lets go of idle connections before the a
     const cluster = config.static_resources.clusters.find((c: Json) => c.name === 'local_service');
     const options = cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
     const idle = seconds(options.common_http_protocol_options.idle_timeout);
-    assert.ok(idle * 1000 < KEEP_ALIVE_TIMEOUT_MS, `${name}: idle_timeout ${idle} s is shorter than the app's ${KEEP_ALIVE_TIMEOUT_MS} ms`);
-    assert.equal(KEEP_ALIVE_TIMEOUT_MS, 5000, "Node's own default, set explicitly by the server");
+    const least = loadConfig({ SERVICE_NAME: '1' }).keepAliveTimeoutMs;
+    assert.equal(least, 5000, "the app's default is Node's own 5 s");
+    assert.equal(least, MIN_KEEP_ALIVE_TIMEOUT_MS, 'and no shorter one is accepted');
+    assert.ok(idle * 1000 < least, `${name}: idle_timeout ${idle} s is shorter than the app's ${least} ms`);
   }
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SERVICE_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
 import { randomUUID } from 'node:crypto';
-import { KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
+import { MIN_KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
 import { pollUntil } from '../../tools/poll';
 import { TRACE_TIMEOUT_MS, wholeTrace } from './expect';
 import { get } from './http';
@@ -48,7 +48,7 @@ export function traceSuite(current: () => Target): void {
     it('still answers 200 after an idle pause longer than the app keeps its connections', async () => {
       const target = current();
       assert.equal((await get(`${target.proxy}/trace/1`)).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_TIMEOUT_MS + 500));
+      await new Promise((resolve) => setTimeout(resolve, MIN_KEEP_ALIVE_TIMEOUT_MS + 500));
       const answer = await get(`${target.proxy}/trace/1`);
       assert.equal(answer.status, 200, answer.body);
     });

@@ -12,6 +12,7 @@ test('fills in the documented defaults', () => {
     downstreamTimeoutMs: 2000,
     propagation: 'jaeger',
     shutdownTimeoutMs: 10000,
+    keepAliveTimeoutMs: 5000,
   });
 });
 
@@ -52,6 +53,7 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', JAEGER_TAGS: 'team=checkout,region' }, /^JAEGER_TAGS must be key=value pairs separated by commas, got "team=checkout,region"$/],
   [{ SERVICE_NAME: '1', JAEGER_TAGS: 'a=b=c' }, /^JAEGER_TAGS must be key=value pairs/],
   [{ SERVICE_NAME: '1', JAEGER_TAGS: '=nokey' }, /^JAEGER_TAGS must be key=value pairs/],
+  [{ SERVICE_NAME: '1', KEEP_ALIVE_TIMEOUT_MS: '3000' }, /^KEEP_ALIVE_TIMEOUT_MS must be between 5000 and 3600000, got 3000$/],
 ];
 
 test('accepts JAEGER_TAGS as jaeger-client reads them, and host:port with or without a scheme', () => {

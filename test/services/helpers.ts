@@ -48,6 +48,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     downstreamTimeoutMs: 2000,
     propagation: 'jaeger',
     shutdownTimeoutMs: 1000,
+    keepAliveTimeoutMs: 5000,
     ...overrides,
   };
 }

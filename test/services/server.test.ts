@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import http from 'node:http';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
@@ -73,6 +74,46 @@ test('serves without a trace id and shuts down cleanly when JAEGER_DISABLED=true
   assert.equal(downstream.requests[0]['x-request-id'], 'rid', 'request-scoped headers still travel');
   server.child.kill('SIGTERM');
   assert.equal(await server.exited, 0, server.output());
+  assert.match(server.output(), /service1: spans flushed, bye/, 'it left through the shutdown path, not an emptied event loop');
+});
+
+/** Milliseconds from SIGTERM to the process's exit. */
+async function timeToExit(server: Running): Promise<{ ms: number; code: number | null }> {
+  const started = performance.now();
+  server.child.kill('SIGTERM');
+  const code = await server.exited;
+  return { ms: performance.now() - started, code };
+}
+
+test('on SIGTERM closes idle keep-alive connections instead of waiting out their timeout', { timeout: 30_000 }, async (t) => {
+  const server = await startServer(t, { SERVICE_NAME: '2', JAEGER_DISABLED: 'true', KEEP_ALIVE_TIMEOUT_MS: '60000' });
+  const agent = new http.Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  const res = await fetch(`${server.base}/trace/2`, { agent });
+  assert.equal(res.status, 200);
+  await res.text();
+  // The connection now idles in the agent; left alone, the server would wait 60 s for it.
+  const { ms, code } = await timeToExit(server);
+  assert.equal(code, 0, server.output());
+  assert.ok(ms < 20_000, `exited ${ms.toFixed(0)} ms after SIGTERM`);
+});
+
+test('on SIGTERM gives up on a request that never finishes once SHUTDOWN_TIMEOUT_MS has passed', { timeout: 30_000 }, async (t) => {
+  const downstream = await recordingDownstream(t, () => {});
+  const server = await startServer(t, {
+    SERVICE_NAME: '1',
+    DOWNSTREAM_URL: downstream.url,
+    DOWNSTREAM_TIMEOUT_MS: '120000',
+    SHUTDOWN_TIMEOUT_MS: '300',
+    JAEGER_DISABLED: 'true',
+  });
+  const hanging = fetch(`${server.base}/trace/1`).catch((err: Error) => err);
+  await pollUntil(() => assert.equal(downstream.requests.length, 1), 'the request to reach the downstream');
+  const { ms, code } = await timeToExit(server);
+  assert.equal(code, 0, server.output());
+  assert.match(server.output(), /service1: in-flight requests still open after 300 ms, closing them/);
+  assert.ok(ms < 20_000, `exited ${ms.toFixed(0)} ms after SIGTERM, not when the 120 s downstream timeout ran out`);
+  assert.ok((await hanging) instanceof Error, 'the hanging request was cut off');
 });
 
 test('on SIGTERM finishes the in-flight request, flushes its spans and exits 0', async (t) => {
