@@ -1,6 +1,6 @@
 /**
- * Entry point: config -> tracer -> app -> listen. On SIGTERM/SIGINT it stops
- * accepting, lets in-flight requests finish, flushes the spans and exits.
+ * Entry point: config -> tracer -> app -> listen. On SIGTERM/SIGINT it shuts
+ * down gracefully (shutdown.ts) and exits.
  */
 import { promises as dns } from 'node:dns';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import fetch from 'node-fetch';
 import { createApp } from './app';
 import { Config, ConfigError, loadConfig } from './config';
+import { gracefulShutdown } from './shutdown';
 import { createTracer } from './tracing';
 
 async function resolveOwnAddress(hostname: string): Promise<string> {
@@ -45,30 +46,10 @@ async function main(): Promise<void> {
     console.log(`service${config.serviceNumber} listening on ${address}:${port} (${role}, ${config.propagation} headers)`);
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`service${config.serviceNumber}: ${signal}, finishing in-flight requests`);
-    const deadline = setTimeout(() => {
-      console.error(`service${config.serviceNumber}: in-flight requests still open after ${config.shutdownTimeoutMs} ms, closing them`);
-      server.closeAllConnections();
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    // Keep-alive connections (Envoy keeps its upstream ones) would hold close() open until they
-    // time out; close each one as soon as its last request is answered.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    sweep.unref();
-    server.close(() => {
-      clearInterval(sweep);
-      tracer.close(() => {
-        console.log(`service${config.serviceNumber}: spans flushed, bye`);
-        process.exit(0);
-      });
-    });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const shutdown = gracefulShutdown({ server, tracer, name: `service${config.serviceNumber}`, timeoutMs: config.shutdownTimeoutMs });
+  const exit = (signal: string) => void shutdown(signal).then(() => process.exit(0));
+  process.on('SIGTERM', () => exit('SIGTERM'));
+  process.on('SIGINT', () => exit('SIGINT'));
 }
 
 main().catch((err) => {

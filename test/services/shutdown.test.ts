@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, TestContext } from 'node:test';
+import fetch from 'node-fetch';
+import { pollUntil } from '../../tools/poll';
+import { gracefulShutdown } from '../../services/shutdown';
+
+interface Harness {
+  server: http.Server;
+  base: string;
+  events: string[];
+  shutdown: (signal: string) => Promise<void>;
+}
+
+async function harness(t: TestContext, handler: http.RequestListener, timeoutMs = 10_000): Promise<Harness> {
+  const events: string[] = [];
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.on('close', () => events.push('server closed'));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const tracer = { close: (done: () => void) => setImmediate(() => (events.push('tracer closed'), done())) };
+  const shutdown = gracefulShutdown({
+    server,
+    tracer,
+    name: 'service9',
+    timeoutMs,
+    log: (line) => events.push(line),
+    warn: (line) => events.push(`warn: ${line}`),
+  });
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events, shutdown };
+}
+
+test('lets an in-flight request finish, then closes the server, then the tracer', async (t) => {
+  let answer: (() => void) | undefined;
+  const h = await harness(t, (_req, res) => {
+    answer = () => res.end('done');
+  });
+  const inFlight = fetch(`${h.base}/`);
+  await pollUntil(() => assert.ok(answer), 'the request to arrive');
+  const stopped = h.shutdown('SIGTERM');
+  await assert.rejects(fetch(`${h.base}/`), /ECONNREFUSED/, 'no new connections');
+  answer!();
+  assert.equal(await (await inFlight).text(), 'done');
+  await stopped;
+  assert.deepEqual(h.events, ['service9: SIGTERM, finishing in-flight requests', 'server closed', 'tracer closed', 'service9: spans flushed, bye']);
+});
+
+test('closes an idle keep-alive connection instead of waiting out its 60 s timeout', { timeout: 20_000 }, async (t) => {
+  const h = await harness(t, (_req, res) => res.end('ok'));
+  const agent = new http.Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  const res = await fetch(`${h.base}/`, { agent });
+  await res.text();
+  const [socket] = Object.values(agent.freeSockets).flat();
+  assert.ok(socket, 'the connection idles in the agent');
+  await h.shutdown('SIGTERM');
+  // The agent keeps idle sockets unreferenced: poll, so the event loop stays up to see it closed.
+  await pollUntil(() => assert.ok(socket!.destroyed), 'the server to close the idle connection', { timeoutMs: 5_000, intervalMs: 20 });
+  assert.ok(h.events.includes('tracer closed'));
+});
+
+test('closes the connections of requests that outlive the deadline, and says so', { timeout: 20_000 }, async (t) => {
+  const h = await harness(t, () => {}, 100);
+  const hanging = fetch(`${h.base}/`).catch((err: Error) => err);
+  await pollUntil(() => assert.equal(h.server.listenerCount('request'), 1), 'the server to run');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await h.shutdown('SIGINT');
+  assert.ok((await hanging) instanceof Error, 'the hanging request was cut off');
+  assert.deepEqual(h.events.slice(0, 2), ['service9: SIGINT, finishing in-flight requests', 'warn: service9: in-flight requests still open after 100 ms, closing them']);
+  assert.equal(h.events.at(-1), 'service9: spans flushed, bye');
+});
+
+test('shuts down once, whatever the number of signals', async (t) => {
+  const h = await harness(t, (_req, res) => res.end('ok'));
+  const first = h.shutdown('SIGTERM');
+  const second = h.shutdown('SIGINT');
+  assert.equal(first, second);
+  await first;
+  assert.equal(h.events.filter((e) => e.includes('finishing in-flight')).length, 1);
+  assert.equal(h.events.filter((e) => e === 'tracer closed').length, 1);
+});
+
+test('does not warn when everything finished before the deadline', async (t) => {
+  const h = await harness(t, (_req, res) => res.end('ok'), 200);
+  await h.shutdown('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(h.events.some((e) => e.startsWith('warn:')), false, h.events.join('\n'));
+});
