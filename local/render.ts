@@ -46,10 +46,13 @@ function walk(node: Json, visit: (object: Json) => void): void {
 
 /** Transformation 1. */
 export function localizeAddresses(config: Json, inside: ContainerName): void {
+  // A YAML alias (the sidecar's *jaeger) is one object reached twice: move it once.
+  const done = new Set<Json>();
   walk(config, (object) => {
     if (object.socket_address) object.socket_address.address = localAddress(object.socket_address.address, inside);
-    if (object.name === 'envoy.tracers.dynamic_ot') {
+    if (object.name === 'envoy.tracers.dynamic_ot' && !done.has(object.typed_config.config)) {
       const jaeger = object.typed_config.config;
+      done.add(jaeger);
       jaeger.reporter.localAgentHostPort = localHostPort(jaeger.reporter.localAgentHostPort, inside);
       jaeger.sampler.samplingServerURL = localHostPort(jaeger.sampler.samplingServerURL, inside);
     }

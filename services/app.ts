@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps): express.Express {
 
 /** The one error path: known errors keep their status and reason, anything else is a bare 500. */
 function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const { status, reason } = describe(err);
+  const { status, reason } = errorResponse(err);
   const span = (res.locals as Locals).span;
   if (span) {
     span.setTag(Tags.ERROR, true);
@@ -133,7 +133,8 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   res.status(status).type('text/plain').send(`${reason}\n`);
 }
 
-function describe(err: unknown): { status: number; reason: string } {
+/** The status and the one-line reason the caller gets for an error. */
+export function errorResponse(err: unknown): { status: number; reason: string } {
   if (err instanceof HttpError) return { status: err.status, reason: err.message };
   // Express's own client errors (a malformed percent-encoding, say) carry a 4xx status.
   const e = err as { status?: unknown; expose?: unknown; message?: unknown };

@@ -70,8 +70,8 @@ function nestingProblems({ hop, early, late }: Nesting): string[] {
 }
 
 export interface ShapeOptions {
-  /** Every span's http.status_code; undefined skips the check. */
-  status?: number;
+  /** Every span's http.status_code (200 unless given); null skips the check. */
+  status?: number | null;
   /** Check that every child starts and ends within its parent (default true). */
   timing?: boolean;
 }
@@ -99,7 +99,7 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
       }
       if (timing && parent) problems.push(...nestingProblems(nesting(name, span, parent)));
     }
-    if (status !== undefined && Number(span.tags['http.status_code']) !== status) {
+    if (status !== null && Number(span.tags['http.status_code']) !== status) {
       problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${status}`);
     }
   });

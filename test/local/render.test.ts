@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../local/render';
+import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../local/render';
 import { localHostPort } from '../../local/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -12,6 +12,9 @@ const front = read('front-envoy-jaeger.yaml');
 const sidecar1 = fillSidecarTemplate(read('service-envoy-jaeger.yaml'), '1');
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The tracer providers of a config, in document order. */
+const findProviders = (config: Json): Json[] => providers(config);
 
 function providers(config: Json): Json[] {
   const found: Json[] = [];
@@ -115,4 +118,35 @@ test('has the Zipkin tracer send every second, as the plugin does, and nothing e
   }
   assert.match(read('service-envoy-jaeger.yaml'), /bufferFlushInterval: 1 /);
   assert.equal(parse(renderEnvoy(front, 'front-envoy', { tracing: false }).yaml).layered_runtime, undefined);
+});
+
+test('renders exactly the two shipped configs into the current variant', () => {
+  assert.deepEqual(ZIPKIN_VARIANTS, { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' });
+});
+
+test('points the local Zipkin tracer at Jaeger by its address, with no DNS', () => {
+  const rendered = parse(renderEnvoy(front, 'front-envoy').yaml);
+  const cluster = rendered.static_resources.clusters.find((c: Json) => c.name === ZIPKIN_CLUSTER);
+  assert.equal(cluster.type, 'STATIC');
+});
+
+test("moves the plugin's own Jaeger addresses to the container's loopback too", () => {
+  const config = parse(sidecar1, { merge: true });
+  localizeAddresses(config, 'service1');
+  const plugin = findProviders(config)[0].typed_config.config;
+  assert.equal(plugin.reporter.localAgentHostPort, '127.0.0.1:6831');
+  assert.equal(plugin.sampler.samplingServerURL, 'http://127.0.0.1:5778/sampling');
+});
+
+test('refuses configs whose tracers do not agree on one service name', () => {
+  const two = parse(sidecar1, { merge: true });
+  const providers = findProviders(two);
+  providers[1].typed_config.config = { ...providers[1].typed_config.config, service_name: 'other' };
+  assert.throws(() => nativeToZipkin(two), /^Error: expected one Jaeger tracer service name, found: service1, other$/);
+  assert.throws(() => nativeToZipkin({ static_resources: { clusters: [] } }), /found: none$/);
+});
+
+test('the untraced variant keeps the service name for --service-cluster', () => {
+  assert.equal(renderEnvoy(front, 'front-envoy', { tracing: false }).serviceName, 'front-proxy');
+  assert.equal(renderEnvoy(sidecar1, 'service1', { tracing: false }).serviceName, 'service1');
 });

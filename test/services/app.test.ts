@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { Tracer } from 'opentracing';
 import { pollUntil } from '../../tools/poll';
-import { createApp } from '../../services/app';
+import { createApp, errorResponse } from '../../services/app';
+import { DownstreamError, HttpError } from '../../services/errors';
 import { nowMs } from '../../services/clock';
 import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
@@ -192,4 +193,43 @@ test('still finishes the server span, with a log, when the client goes away befo
   const span = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span after the disconnect');
   const events = span._logs.flatMap((l) => l.fields.filter((f) => f.key === 'event').map((f) => f.value));
   assert.ok(events.includes('client disconnected before the response was sent'), events.join(', '));
+});
+
+test('maps each kind of error to its status and one-line reason', () => {
+  assert.deepEqual(errorResponse(new HttpError(404, 'No route for /x')), { status: 404, reason: 'No route for /x' });
+  assert.deepEqual(errorResponse(new DownstreamError(504, 'service2 took longer than 2000 ms')), { status: 504, reason: 'service2 took longer than 2000 ms' });
+  // Express's own client errors: their message when it is meant for the caller, else the status text.
+  assert.deepEqual(errorResponse({ status: 400, expose: true, message: "Failed to decode param '%E0'\nmore" }), { status: 400, reason: "Failed to decode param '%E0'" });
+  assert.deepEqual(errorResponse({ status: 413, expose: false, message: 'internal detail' }), { status: 413, reason: 'Payload Too Large' });
+  assert.deepEqual(errorResponse({ status: 499, expose: false }), { status: 499, reason: 'Bad Request' });
+  assert.deepEqual(errorResponse({ status: 400, expose: true, message: '' }), { status: 400, reason: 'Bad Request' });
+  // Anything else is a bare 500, whatever it says about itself.
+  for (const err of [new Error('boom'), { status: 500, expose: true, message: 'db down' }, { status: 399 }, { status: '400' }, null, 'text']) {
+    assert.deepEqual(errorResponse(err), { status: 500, reason: 'Internal Server Error' }, JSON.stringify(err));
+  }
+});
+
+test('logs unexpected errors only, and puts the error on the span', async (t) => {
+  const errors: unknown[] = [];
+  t.mock.method(console, 'error', (...args: unknown[]) => errors.push(args));
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: 'http://127.0.0.1:9/trace/2' } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 502);
+  const reason = (await res.text()).trim();
+  assert.deepEqual(errors, [], 'a failing downstream is an answer, not a crash');
+  const server = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  const fields = server._logs.flatMap((l) => l.fields);
+  assert.ok(fields.some((f) => f.key === 'event' && f.value === 'error'));
+  assert.ok(fields.some((f) => f.key === 'message' && f.value === reason), `the span logs "${reason}"`);
+});
+
+test('sends plain text without x-powered-by or an etag', async (t) => {
+  const { base } = await startApp(t);
+  for (const path of ['/healthz', '/service/1', '/nope']) {
+    const res = await fetch(`${base}${path}`);
+    assert.equal(res.headers.get('x-powered-by'), null, path);
+    assert.equal(res.headers.get('etag'), null, path);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; charset=utf-8$/, path);
+  }
+  assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
 });

@@ -90,3 +90,50 @@ test('leaves every JAEGER_* variable that is set to jaeger-client', () => {
   });
   assert.deepEqual(defaults, { serviceName: 'custom' });
 });
+
+test('takes the bounds of each number inclusively, and nothing around the digits', () => {
+  assert.equal(loadConfig({ SERVICE_NAME: '1', PORT: '0' }).port, 0);
+  assert.equal(loadConfig({ SERVICE_NAME: '1', PORT: '65535' }).port, 65535);
+  assert.equal(loadConfig({ SERVICE_NAME: '1', PORT: ' 8081 ' }).port, 8081, 'surrounding blanks are trimmed');
+  assert.equal(loadConfig({ SERVICE_NAME: '1', DOWNSTREAM_TIMEOUT_MS: '1' }).downstreamTimeoutMs, 1);
+  assert.throws(() => loadConfig({ SERVICE_NAME: '1', PORT: '65536' }), /^ConfigError: PORT must be between 0 and 65535, got 65536$/);
+  assert.throws(() => loadConfig({ SERVICE_NAME: '1', PORT: 'x80' }), /PORT must be a whole number, got "x80"/);
+  assert.throws(() => loadConfig({ SERVICE_NAME: '1', PORT: '80x' }), /PORT must be a whole number, got "80x"/);
+  assert.throws(() => loadConfig({ SERVICE_NAME: '1', JAEGER_SAMPLER_REFRESH_INTERVAL: '99' }), /^ConfigError: JAEGER_SAMPLER_REFRESH_INTERVAL must be between 100 and 86400000, got 99$/);
+  assert.throws(() => loadConfig({ SERVICE_NAME: '1', JAEGER_REPORTER_FLUSH_INTERVAL: '0' }), /^ConfigError: JAEGER_REPORTER_FLUSH_INTERVAL must be between 1 and 60000, got 0$/);
+});
+
+test('treats an empty variable as unset', () => {
+  const config = loadConfig({
+    SERVICE_NAME: '1',
+    PORT: '',
+    DOWNSTREAM_URL: '',
+    TRACE_PROPAGATION: '',
+    JAEGER_SAMPLER_TYPE: '',
+    JAEGER_SAMPLER_PARAM: '',
+    JAEGER_SAMPLER_MANAGER_HOST_PORT: '',
+    JAEGER_TAGS: '',
+  });
+  assert.equal(config.port, 8080);
+  assert.equal(config.downstreamUrl, undefined);
+  assert.equal(config.propagation, 'jaeger');
+});
+
+test('takes the service number as 1 to 999, and nothing else', () => {
+  assert.equal(loadConfig({ SERVICE_NAME: '999' }).serviceNumber, '999');
+  for (const bad of ['0', '1000', 'a1', '1a', '01', '']) {
+    assert.throws(() => loadConfig({ SERVICE_NAME: bad }), /^ConfigError: SERVICE_NAME must be the service number \(1, 2, \.\.\.\), got "/, bad);
+  }
+  assert.throws(() => loadConfig({}), /got ""$/);
+});
+
+test('refuses a sampling host:port with anything before or after it', () => {
+  for (const bad of ['x http://jaeger:5778', 'jaeger:5778 x', 'ftp://jaeger:5778', 'jaeger:5778/a', 'https//jaeger:5778']) {
+    assert.throws(() => loadConfig({ SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: bad }), /^ConfigError: JAEGER_SAMPLER_MANAGER_HOST_PORT must /, bad);
+  }
+  assert.equal(loadConfig({ SERVICE_NAME: '1', JAEGER_SAMPLER_MANAGER_HOST_PORT: 'https://jaeger:5778' }).serviceNumber, '1');
+});
+
+test('names its errors as configuration errors', () => {
+  assert.throws(() => loadConfig({}), (err: Error) => err instanceof ConfigError && err.name === 'ConfigError');
+});

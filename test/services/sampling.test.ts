@@ -179,6 +179,18 @@ describe('reading a sampling answer', () => {
     }
   });
 
+  test('keeps the lower bound of per-operation sampling', () => {
+    const read = readStrategy({ operationSampling: { defaultSamplingProbability: 0.1, defaultLowerBoundTracesPerSecond: 2 } });
+    assert.deepEqual(read, { operationSampling: { defaultSamplingProbability: 0.1, defaultLowerBoundTracesPerSecond: 2, perOperationStrategies: [] } });
+  });
+
+  test('shows an answer of up to 200 characters whole, and cuts a longer one', () => {
+    const answer = (length: number) => ({ strategyType: 'X', pad: 'p'.repeat(length - JSON.stringify({ strategyType: 'X', pad: '' }).length) });
+    assert.equal(JSON.stringify(answer(200)).length, 200);
+    assert.throws(() => readStrategy(answer(200)), (err: Error) => err.name === 'StrategyError' && err.message.endsWith(`${JSON.stringify(answer(200))}`));
+    assert.throws(() => readStrategy(answer(201)), (err: Error) => err.message.endsWith(`${JSON.stringify(answer(201)).slice(0, 200)}…`));
+  });
+
   test('keeps a long answer to one short line in its reason', () => {
     const answer = { strategyType: 'ADAPTIVE', note: 'x'.repeat(1000) };
     assert.throws(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTrace, Span, Trace } from '../../tools/jaeger';
-import { SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
+import { assertShape, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
 
 /** One span of a fixture: [spanId, parentId, service, operation, start µs, duration µs, Envoy?]. */
 type Row = [string, string | undefined, string, string, number, number, boolean];
@@ -129,7 +129,7 @@ test('reports a child that starts after its parent has ended', () => {
   const trace = wholeTrace();
   span(trace, 'd').startUs = 1_000_200 + 9_600 + 1_500;
   span(trace, 'd').durationUs = 100;
-  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { status: undefined }).filter((p) => p.startsWith('service1 "call downstream"')), [
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { status: null }).filter((p) => p.startsWith('service1 "call downstream"')), [
     'service1 "call downstream" ends 1600 µs after its parent',
   ]);
 });
@@ -160,4 +160,86 @@ test('can leave timing out, for counting complete traces', () => {
   const trace = wholeTrace();
   span(trace, 'c').startUs = 1_000_100 - 5_000;
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { timing: false }), []);
+});
+
+test('knows each hop of /trace/1 as written here: service, operation, parent, and whether Envoy made it', () => {
+  assert.deepEqual(
+    TRACE_HOPS.map((h) => [h.service, h.operation, h.parent, h.envoy]),
+    [
+      ['front-proxy', 'front-proxy /trace', null, true],
+      ['service1', 'ingress service1', 0, true],
+      ['service1', 'GET /trace/:n', 1, false],
+      ['service1', 'call downstream', 2, false],
+      ['service1', 'egress service2', 3, true],
+      ['service2', 'ingress service2', 4, true],
+      ['service2', 'GET /trace/:n', 5, false],
+    ],
+  );
+  assert.deepEqual(
+    SERVICE_HOPS.map((h) => [h.service, h.operation, h.parent, h.envoy]),
+    [
+      ['front-proxy', 'front-proxy /service', null, true],
+      ['service1', 'ingress service1', 0, true],
+      ['service1', 'GET /service/:n', 1, false],
+    ],
+  );
+  for (const hop of TRACE_HOPS) assert.ok(hop.blame.length > 20, `${hop.operation} says what it means when missing`);
+});
+
+test('allows exactly 1 ms of skew at either end, and not a microsecond more', () => {
+  const atLimit = wholeTrace();
+  span(atLimit, 'g').startUs = 1_000_500 - 1_000;
+  span(atLimit, 'g').durationUs = 1_009_100 + 1_000 - (1_000_500 - 1_000);
+  assert.deepEqual(shapeProblems(atLimit, TRACE_HOPS), []);
+  const past = wholeTrace();
+  span(past, 'g').startUs = 1_000_500 - 1_001;
+  span(past, 'g').durationUs = 1_009_100 + 1_001 - (1_000_500 - 1_001);
+  assert.deepEqual(shapeProblems(past, TRACE_HOPS), [
+    'service2 "GET /trace/:n" starts 1001 µs before its parent',
+    'service2 "GET /trace/:n" ends 1001 µs after its parent',
+  ]);
+});
+
+test('measures how far each child sticks out of its parent, for the benchmark', () => {
+  const trace = wholeTrace();
+  span(trace, 'c').startUs = 1_000_100 - 300;
+  assert.deepEqual(nestings(trace, TRACE_HOPS.slice(0, 2)), [{ hop: 'service1 "ingress service1"', early: -100, late: -100 }]);
+  const all = nestings(trace, TRACE_HOPS);
+  assert.equal(all.length, 6, 'one per hop with a parent');
+  assert.deepEqual(all[1], { hop: 'service1 "GET /trace/:n"', early: 300, late: -500 });
+  trace.spans = trace.spans.filter((s) => s.spanId !== 'd');
+  assert.deepEqual(
+    nestings(trace, TRACE_HOPS).map((n) => n.hop),
+    ['service1 "ingress service1"', 'service1 "GET /trace/:n"', 'service2 "ingress service2"', 'service2 "GET /trace/:n"'],
+    'hops whose span or parent is missing are left out',
+  );
+});
+
+test('leaves the status out when asked, and checks it otherwise', () => {
+  const trace = wholeTrace();
+  span(trace, 'c').tags['http.status_code'] = 502;
+  delete span(trace, 'd').tags['http.status_code'];
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { status: null }), []);
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), [
+    'service1 "GET /trace/:n" has http.status_code 502, expected 200',
+    'service1 "call downstream" has http.status_code unset, expected 200',
+  ]);
+});
+
+test('says which request ids differ when an Envoy span has none', () => {
+  const trace = wholeTrace();
+  delete span(trace, 'e').tags['guid:x-request-id'];
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['the Envoy spans carry different x-request-ids: rid, unset']);
+});
+
+test('throws every problem and the drawn trace, or nothing when the trace is whole', () => {
+  assert.doesNotThrow(() => assertShape(wholeTrace(), TRACE_HOPS));
+  const trace = wholeTrace();
+  trace.spans = trace.spans.filter((s) => s.spanId !== 'g');
+  assert.throws(
+    () => assertShape(trace, TRACE_HOPS),
+    (err: Error) =>
+      err.message.startsWith('service2 "GET /trace/:n" is missing: service2 did not extract the trace headers from its sidecar\nthe trace has 6 spans, expected 7\ntrace abc (6 spans)\n') &&
+      err.message.includes('      service1: GET /trace/:n  9.60 ms  [200]'),
+  );
 });
