@@ -233,3 +233,16 @@ test('sends plain text without x-powered-by or an etag', async (t) => {
   }
   assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
 });
+
+test('reports one server span per request, with no disconnect note when the answer was sent', async (t) => {
+  const { base, spans } = await startApp(t);
+  const res = await fetch(`${base}/service/12`);
+  assert.equal(res.status, 200, 'a number of several digits is a service number too');
+  await res.text();
+  await pollUntil(() => spanNamed(spans, 'GET /service/:n'), 'the server span');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const servers = spans.filter((s) => s.operationName === 'GET /service/:n');
+  assert.equal(servers.length, 1, 'finished once');
+  const events = servers[0]._logs.flatMap((l) => l.fields.filter((f) => f.key === 'event').map((f) => f.value));
+  assert.deepEqual(events, []);
+});

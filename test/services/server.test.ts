@@ -18,7 +18,14 @@ interface Running extends Started {
 /** Starts the compiled service as its own process; it is killed when the test ends, pass or fail. */
 async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
   const started = startProcess(t, process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH, PORT: '0', JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1',
+      // Under `npm run mutate`, the mutant under test is switched on in this process too.
+      ...(process.env.__STRYKER_ACTIVE_MUTANT__ ? { __STRYKER_ACTIVE_MUTANT__: process.env.__STRYKER_ACTIVE_MUTANT__ } : {}),
+      ...env,
+    },
   });
   const port = await pollUntil(
     () => {
