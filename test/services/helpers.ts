@@ -92,3 +92,15 @@ export async function startApp(
   const base = await listen(t, app);
   return { base, spans, tracer };
 }
+
+/** Sets environment variables for one test; the old values come back when it ends. */
+export function withEnv(t: TestContext, env: Record<string, string>): void {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  t.after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}

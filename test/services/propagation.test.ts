@@ -4,7 +4,7 @@ import fetch from 'node-fetch';
 import { FORWARDED_HEADERS } from '../../services/propagation';
 import { createTracer } from '../../services/tracing';
 import { pollUntil } from '../../tools/poll';
-import { recordingDownstream, RecordedSpan, spanNamed, startApp } from './helpers';
+import { recordingDownstream, RecordedSpan, spanNamed, startApp, withEnv } from './helpers';
 
 const TRACE_ID = '4bf92f3577b34da6';
 const ENVOY_SPAN_ID = 'a3ce929d0e0e4736';
@@ -134,9 +134,7 @@ test('forwards each request-scoped header by name, as listed by hand', async (t)
 
 test('forwards uberctx- baggage itself when the tracer is disabled and carries none', async (t) => {
   const downstream = await recordingDownstream(t);
-  const saved = process.env.JAEGER_DISABLED;
-  process.env.JAEGER_DISABLED = 'true';
-  t.after(() => (saved === undefined ? delete process.env.JAEGER_DISABLED : (process.env.JAEGER_DISABLED = saved)));
+  withEnv(t, { JAEGER_DISABLED: 'true' });
   const tracer = createTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: () => {} } });
   const { base } = await startApp(t, { config: { downstreamUrl: downstream.url }, tracer });
   const res = await fetch(`${base}/trace/1`, { headers: { 'uberctx-tenant': 'acme', 'x-request-id': 'rid-9' } });

@@ -4,7 +4,7 @@ import { JaegerTracer } from 'jaeger-client';
 import { pollUntil } from '../../tools/poll';
 import { readStrategy } from '../../services/sampling';
 import { createTracer } from '../../services/tracing';
-import { listen } from './helpers';
+import { listen, withEnv } from './helpers';
 
 /** A sampling endpoint that answers what the test says, recording what it was asked. */
 async function strategyServer(t: TestContext, answer: () => unknown) {
@@ -19,19 +19,11 @@ async function strategyServer(t: TestContext, answer: () => unknown) {
 
 function tracerFor(t: TestContext, hostPort: string): { tracer: JaegerTracer; errors: string[] } {
   const errors: string[] = [];
-  const env = {
+  withEnv(t, {
     JAEGER_SAMPLER_MANAGER_HOST_PORT: hostPort,
     JAEGER_SAMPLER_REFRESH_INTERVAL: '100',
     JAEGER_AGENT_HOST: '127.0.0.1',
     JAEGER_AGENT_PORT: '9',
-  };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  t.after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   });
   const tracer = createTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: (msg) => errors.push(msg) } });
   t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { test, TestContext } from 'node:test';
+import { test } from 'node:test';
 import { createTracer } from '../../services/tracing';
-
-function withEnv(t: TestContext, env: Record<string, string>): void {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  t.after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-}
+import { withEnv } from './helpers';
 
 test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) => {
   withEnv(t, {
