@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPOSE, ROOT } from '../../local/binaries';
+import { composeFiles } from '../../local/docker/compose-files';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer, sendTo } from './http';
 import type { Container, SamplingSubject, Target } from './target';
@@ -25,16 +26,6 @@ export interface ComposeState {
   service: string;
   state: string;
   health: string;
-}
-
-export function composeFiles(env: Record<string, string | undefined> = process.env): string[] {
-  const variant = env.E2E_COMPOSE_VARIANT || 'native';
-  if (variant !== 'native' && variant !== 'zipkin') throw new Error(`E2E_COMPOSE_VARIANT must be native or zipkin, got "${variant}"`);
-  return [
-    'docker-compose.yml',
-    ...(variant === 'zipkin' ? ['docker-compose.zipkin.yml'] : []),
-    ...(env.E2E_STANDINS === 'true' ? ['local/docker/compose.standins.yml'] : []),
-  ];
 }
 
 /** Docker Compose as `npm run e2e:tools -- compose` builds it, else the docker CLI's plugin. */

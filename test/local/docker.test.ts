@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { standIns } from '../../local/docker/standins';
-import { composeFiles } from '../e2e/compose-target';
+import { composeFiles } from '../../local/docker/compose-files';
 
 function fakeBinaries() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-bins-'));

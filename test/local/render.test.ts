@@ -13,9 +13,6 @@ const sidecar1 = fillSidecarTemplate(read('service-envoy-jaeger.yaml'), '1');
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The tracer providers of a config, in document order. */
-const findProviders = (config: Json): Json[] => providers(config);
-
 function providers(config: Json): Json[] {
   const found: Json[] = [];
   const walk = (node: Json) => {
@@ -133,15 +130,15 @@ test('points the local Zipkin tracer at Jaeger by its address, with no DNS', () 
 test("moves the plugin's own Jaeger addresses to the container's loopback too", () => {
   const config = parse(sidecar1, { merge: true });
   localizeAddresses(config, 'service1');
-  const plugin = findProviders(config)[0].typed_config.config;
+  const plugin = providers(config)[0].typed_config.config;
   assert.equal(plugin.reporter.localAgentHostPort, '127.0.0.1:6831');
   assert.equal(plugin.sampler.samplingServerURL, 'http://127.0.0.1:5778/sampling');
 });
 
 test('refuses configs whose tracers do not agree on one service name', () => {
   const two = parse(sidecar1, { merge: true });
-  const providers = findProviders(two);
-  providers[1].typed_config.config = { ...providers[1].typed_config.config, service_name: 'other' };
+  const tracers = providers(two);
+  tracers[1].typed_config.config = { ...tracers[1].typed_config.config, service_name: 'other' };
   assert.throws(() => nativeToZipkin(two), /^Error: expected one Jaeger tracer service name, found: service1, other$/);
   assert.throws(() => nativeToZipkin({ static_resources: { clusters: [] } }), /found: none$/);
 });
