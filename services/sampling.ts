@@ -64,7 +64,7 @@ function numberField(object: Json, field: string, answer: unknown, max = Infinit
   const value = object[field] ?? 0;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
     const range = max === Infinity ? 'a number of at least 0' : `a number from 0 to ${max}`;
-    throw new StrategyError(`${field} must be ${range}, got ${JSON.stringify(value)}`, answer);
+    throw new StrategyError(`${field} must be ${range}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`, answer);
   }
   return value;
 }

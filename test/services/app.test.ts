@@ -23,11 +23,24 @@ test('answers /service/1 with the service number, host names and the trace id', 
 
 test('calls the downstream first on /trace/1, then answers', async (t) => {
   const downstream = await recordingDownstream(t);
-  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   const res = await fetch(`${base}/trace/1`);
   assert.equal(res.status, 200);
   assert.match(await res.text(), /^Hello from behind Envoy \(service 1\)!/);
   assert.equal(downstream.requests.length, 1);
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.deepEqual(
+    Object.fromEntries(client._tags.map((t) => [t.key, t.value])),
+    { 'span.kind': 'client', 'http.method': 'GET', 'http.url': downstream.url, 'http.status_code': 200 },
+  );
+});
+
+test('keeps one connection to the downstream across requests', async (t) => {
+  let connections = 0;
+  const base = await listen(t, (_req, res) => res.end('downstream ok'), (server) => server.on('connection', () => connections++));
+  const app = await startApp(t, { config: { downstreamUrl: `${base}/trace/2` } });
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${app.base}/trace/1`)).status, 200);
+  assert.equal(connections, 1, 'three calls, one connection');
 });
 
 test('a leaf service answers /trace/2 without calling anyone', async (t) => {
@@ -62,11 +75,14 @@ test('keeps the 400 reason on one line when the path holds a newline or is very 
   assert.equal(await long.text(), `Parameter 'n' must be a positive integer, got "${'x'.repeat(40)}…"\n`);
 });
 
-test('answers 400, not 500, to a malformed percent-encoding', async (t) => {
+test('answers 400, not 500, to a malformed percent-encoding, and logs nothing', async (t) => {
+  const errors: unknown[] = [];
+  t.mock.method(console, 'error', (...args: unknown[]) => errors.push(args));
   const { base } = await startApp(t);
   const res = await fetch(`${base}/trace/%E0%A4%A`);
   assert.equal(res.status, 400);
-  assert.equal((await res.text()).split('\n').length, 2);
+  assert.equal(await res.text(), 'Bad Request\n');
+  assert.deepEqual(errors, [], "the caller's mistake is not the service's error");
 });
 
 test('answers 404 to an unknown path', async (t) => {
@@ -94,6 +110,11 @@ test('answers 502 quickly when the downstream refuses the connection, with the e
   assert.ok(Date.now() - started < 1000, 'a refused connection fails fast');
   const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
   assert.equal(tag(client, 'error'), true);
+  assert.deepEqual(client._logs.flatMap((l) => l.fields.map((f) => [f.key, f.value])), [
+    ['event', 'error'],
+    ['error.kind', 'DownstreamError'],
+    ['message', 'Downstream http://127.0.0.1:1/trace/2 failed: ECONNREFUSED'],
+  ]);
   const server = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
   assert.equal(tag(server, 'http.status_code'), 502);
   assert.equal(tag(server, 'error'), true);

@@ -54,8 +54,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 }
 
 /** Listens on an ephemeral loopback port and closes when the test ends, pass or fail. */
-export async function listen(t: TestContext, handler: http.RequestListener): Promise<string> {
+export async function listen(t: TestContext, handler: http.RequestListener, watch?: (server: http.Server) => void): Promise<string> {
   const server = http.createServer(handler);
+  watch?.(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
     server.closeAllConnections();

@@ -162,6 +162,8 @@ describe('reading a sampling answer', () => {
       [{ strategyType: 0, probabilisticSampling: { samplingRate: 1.5 } }, /samplingRate must be a number from 0 to 1, got 1.5/],
       [{ strategyType: 0, probabilisticSampling: { samplingRate: '1' } }, /samplingRate must be a number from 0 to 1, got "1"/],
       [{ strategyType: 1, rateLimitingSampling: { maxTracesPerSecond: -1 } }, /maxTracesPerSecond must be a number of at least 0, got -1/],
+      // JSON has no Infinity, but JSON.parse reads an overflowing number as one.
+      [JSON.parse('{"strategyType": 1, "rateLimitingSampling": {"maxTracesPerSecond": 1e999}}'), /maxTracesPerSecond must be a number of at least 0, got Infinity/],
       [{ operationSampling: [] }, /operationSampling is not an object/],
       [{ operationSampling: { perOperationStrategies: {} } }, /perOperationStrategies is not a list/],
       [{ operationSampling: { perOperationStrategies: [{ probabilisticSampling: {} }] } }, /a per-operation strategy has no operation name/],

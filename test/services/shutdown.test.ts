@@ -50,18 +50,30 @@ test('lets an in-flight request finish, then closes the server, then the tracer'
   assert.deepEqual(h.events, ['service9: SIGTERM, finishing in-flight requests', 'server closed', 'tracer closed', 'service9: spans flushed, bye']);
 });
 
-test('closes an idle keep-alive connection instead of waiting out its 60 s timeout', { timeout: 20_000 }, async (t) => {
-  const h = await harness(t, (_req, res) => res.end('ok'));
-  const agent = new http.Agent({ keepAlive: true });
-  t.after(() => agent.destroy());
-  const res = await fetch(`${h.base}/`, { agent });
-  await res.text();
-  const [socket] = Object.values(agent.freeSockets).flat();
-  assert.ok(socket, 'the connection idles in the agent');
-  await h.shutdown('SIGTERM');
-  // The agent keeps idle sockets unreferenced: poll, so the event loop stays up to see it closed.
-  await pollUntil(() => assert.ok(socket!.destroyed), 'the server to close the idle connection', { timeoutMs: 5_000, intervalMs: 20 });
-  assert.ok(h.events.includes('tracer closed'));
+test('closes keep-alive connections as their last answer is sent, instead of waiting out their 60 s timeout', { timeout: 20_000 }, async (t) => {
+  // Node's close() ends connections idle at that moment; one whose request is in flight gets its
+  // answer with keep-alive and would stay open until the deadline without the sweep.
+  let answer: (() => void) | undefined;
+  const h = await harness(t, (req, res) => (req.url === '/slow' ? (answer = () => res.end('late')) : res.end('ok')), 60_000);
+  const idleAgent = new http.Agent({ keepAlive: true });
+  const busyAgent = new http.Agent({ keepAlive: true });
+  t.after(() => (idleAgent.destroy(), busyAgent.destroy()));
+  await (await fetch(`${h.base}/`, { agent: idleAgent })).text();
+  const [idle] = Object.values(idleAgent.freeSockets).flat();
+  assert.ok(idle, 'the connection idles in the agent');
+  const slow = fetch(`${h.base}/slow`, { agent: busyAgent });
+  await pollUntil(() => assert.ok(answer), 'the slow request to arrive');
+  const [busy] = Object.values(busyAgent.sockets).flat();
+  assert.ok(busy, 'the slow request holds a connection');
+  const stopped = h.shutdown('SIGTERM');
+  answer!();
+  const res = await slow;
+  assert.equal(res.headers.get('connection'), 'keep-alive', 'the answer itself keeps the connection');
+  assert.equal(await res.text(), 'late');
+  await stopped;
+  // The agents keep idle sockets unreferenced: poll, so the event loop stays up to see them closed.
+  await pollUntil(() => assert.ok(idle!.destroyed && busy!.destroyed), 'the server to close both connections', { timeoutMs: 5_000, intervalMs: 20 });
+  assert.deepEqual(h.events, ['service9: SIGTERM, finishing in-flight requests', 'server closed', 'tracer closed', 'service9: spans flushed, bye'], 'closed by the sweep, not the deadline');
 });
 
 test('closes the connections of requests that outlive the deadline, and says so', { timeout: 20_000 }, async (t) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTracer } from '../../services/tracing';
-import { withEnv } from './helpers';
+import fetch from 'node-fetch';
+import { createTracer, stderrLogger } from '../../services/tracing';
+import { startApp, withEnv } from './helpers';
 
 test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) => {
   withEnv(t, {
@@ -20,4 +21,22 @@ test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) 
   assert.equal(byKey.region, 'eu-1');
   assert.equal(byKey.host, 'fallback');
   assert.equal(byKey['trace.propagation'], 'b3');
+});
+
+test("writes jaeger-client's messages to stderr, errors marked", (t) => {
+  const lines: unknown[] = [];
+  t.mock.method(console, 'error', (...args: unknown[]) => lines.push(args.join(' ')));
+  stderrLogger.info('sampler updated');
+  stderrLogger.error('UDP send failed');
+  assert.deepEqual(lines, ['jaeger-client: sampler updated', 'jaeger-client error: UDP send failed']);
+});
+
+test('with JAEGER_DISABLED=true the service answers without a trace id and still closes its tracer', { timeout: 10_000 }, async (t) => {
+  withEnv(t, { JAEGER_DISABLED: 'true' });
+  const tracer = createTracer({ serviceNumber: '2', propagation: 'jaeger' });
+  const { base } = await startApp(t, { tracer, config: { serviceNumber: '2' } });
+  const res = await fetch(`${base}/trace/2`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-trace-id'), null);
+  await new Promise<void>((resolve) => tracer.close(resolve));
 });
