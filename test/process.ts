@@ -1,6 +1,17 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { TestContext } from 'node:test';
+
+/**
+ * util-linux's setpriv sets the parent-death signal and then becomes the command (same pid).
+ * Should the test process itself be killed (a mutation run's timeout, say), its child dies too.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+
+export function tethered(command: string, args: string[]): [string, string[]] {
+  return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
+}
 
 export interface Started {
   child: ChildProcess;
@@ -12,9 +23,9 @@ export interface Started {
   exited: Promise<number | null>;
 }
 
-/** Starts a process with its output captured; it is killed when the test ends, pass or fail. */
-export function startProcess(t: TestContext, command: string, args: string[], options: SpawnOptions = {}): Started {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a process with its output captured; it is killed when the test ends, pass or fail, or dies. */
+export function startProcess(t: Pick<TestContext, 'after'>, command: string, args: string[], options: SpawnOptions = {}): Started {
+  const child = spawn(...tethered(command, args), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stdout = '';
   let stderr = '';
