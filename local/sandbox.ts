@@ -93,6 +93,17 @@ function jaegerListens(config: string, host: string): Listen[] {
   return listens;
 }
 
+/** How many traces Jaeger's in-memory store keeps before it drops the oldest. */
+export function jaegerTraceLimit(config: string): number {
+  const backends = parse(config)?.extensions?.jaeger_storage?.backends ?? {};
+  const limits = Object.values(backends as Record<string, { memory?: { max_traces?: unknown } }>).map((b) => b.memory?.max_traces);
+  const limit = limits.find((l) => l !== undefined);
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) {
+    throw new Error(`jaeger config: no memory backend with a positive max_traces (got ${JSON.stringify(limit)})`);
+  }
+  return limit;
+}
+
 export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   const bins = options.binaries ?? requireBinaries();
   const tracing = options.tracing ?? true;

@@ -6,21 +6,24 @@
  *     against the same topology with tracing removed from Envoys and services;
  *  2. delivery: K requests at a steady rate, then the share of traces that are
  *     complete (all seven hops) in Jaeger, and where the missing spans were lost;
- *  3. the floor: latency of the whole chain against a direct call to service2.
+ *  3. the floor: latency of the whole chain against a direct call to service2;
+ *  4. memory: every process's resident memory across many traced requests, to
+ *     show Jaeger bounded by its trace limit and the rest flat.
  *
  * Writes bench/results.json and bench/results.md (--smoke: a short run, written
  * to a temporary folder, that proves the bench works; no thresholds anywhere).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { PROXY_PATH, renderMarkdown, Results, updateReadme } from './bench-report';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
+import { jaegerTraceLimit, Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
 import { binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
+import { rssOf } from './memory';
 import { envoyStats } from './envoy-admin';
 import { JaegerClient, Trace } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
@@ -33,10 +36,15 @@ export interface Plan {
   latencyS: number;
   deliveryRps: number;
   deliveryS: number;
+  /** Traced requests in the memory run, and their rate. */
+  memoryRequests: number;
+  memoryRps: number;
 }
 
-const FULL: Plan = { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30 };
-const SMOKE: Plan = { concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2 };
+const FULL: Plan = { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500 };
+const SMOKE: Plan = { concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2, memoryRequests: 1000, memoryRps: 250 };
+/** Memory samples in the memory run, after the one before it starts. */
+const MEMORY_SAMPLES = 5;
 
 interface Phase {
   name: string;
@@ -139,6 +147,36 @@ async function countComplete(
   return { complete: ids.length - pending.size, missingHops, incomplete, waitedS: (performance.now() - started) / 1000, nesting };
 }
 
+/** Keeps the trace id of every answered request. */
+function collectTraceIds(ids: string[]): RunOptions['onAnswer'] {
+  return (status, _ms, headers) => {
+    const id = headers['x-trace-id'];
+    if (status === 200 && typeof id === 'string') ids.push(id);
+  };
+}
+
+export interface MemoryRun {
+  rps: number;
+  /** Jaeger's in-memory trace limit (jaeger/config.yaml). */
+  maxTraces: number;
+  /** Resident MiB per process, before the run and after each slice of it. */
+  samples: Array<{ requests: number; rssMiB: Record<string, number> }>;
+}
+
+/** Traced requests in slices, with every process's resident memory after each. */
+async function memoryRun(sandbox: Sandbox, plan: Plan, maxTraces: number): Promise<MemoryRun> {
+  process.stderr.write(`bench: memory over ${plan.memoryRequests} requests at ${plan.memoryRps} req/s ...\n`);
+  const pids = pidsOf(sandbox);
+  const samples: MemoryRun['samples'] = [{ requests: 0, rssMiB: rssOf(pids) }];
+  let sent = 0;
+  for (let i = 0; i < MEMORY_SAMPLES; i++) {
+    const slice = await runLoad(load(plan.memoryRps, plan.memoryRequests / MEMORY_SAMPLES / plan.memoryRps, plan.concurrency), { progress: true });
+    sent += slice.requests;
+    samples.push({ requests: sent, rssMiB: rssOf(pids) });
+  }
+  return { rps: plan.memoryRps, maxTraces, samples };
+}
+
 function envoyVersion(binary: string): string {
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   return /\/(\d+\.\d+\.\d+)\//.exec(out)?.[1] ?? 'unknown';
@@ -157,7 +195,7 @@ export async function bench(smoke: boolean): Promise<string> {
   const jaeger = new JaegerClient(JAEGER_QUERY_URL);
 
   const traced = await startSandbox({ runDir, binaries: bins });
-  let on: Phase, chain: Phase, floor: Phase, deliveryPhase: Phase, delivery: Delivery;
+  let on: Phase, chain: Phase, floor: Phase, deliveryPhase: Phase, delivery: Delivery, memory: MemoryRun;
   try {
     await runLoad(load(50, 2, 4));
     on = await phase('throughput, tracing on', traced, load(0, plan.throughputS, plan.concurrency));
@@ -168,10 +206,7 @@ export async function bench(smoke: boolean): Promise<string> {
     const dropsBefore = udpDrops([6831, 6832]);
     const zipkinBefore = await zipkinStats(traced);
     const sinceUs = Date.now() * 1000;
-    deliveryPhase = await phase(`delivery at ${plan.deliveryRps} req/s`, traced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency), (status, _ms, headers) => {
-      const id = headers['x-trace-id'];
-      if (status === 200 && typeof id === 'string') ids.push(id);
-    });
+    deliveryPhase = await phase(`delivery at ${plan.deliveryRps} req/s`, traced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency), collectTraceIds(ids));
     const counted = await countComplete(jaeger, ids, sinceUs);
     const dropsAfter = udpDrops([6831, 6832]);
     const zipkinAfter = await zipkinStats(traced);
@@ -186,6 +221,7 @@ export async function bench(smoke: boolean): Promise<string> {
       udpDrops: Object.fromEntries(Object.keys(dropsAfter).map((p) => [p, dropsAfter[Number(p)] - dropsBefore[Number(p)]])),
       zipkin: Object.fromEntries(Object.keys(zipkinAfter).map((k) => [k, zipkinAfter[k] - (zipkinBefore[k] ?? 0)])),
     };
+    memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
   } finally {
     await traced.stop();
   }
@@ -195,7 +231,8 @@ export async function bench(smoke: boolean): Promise<string> {
   try {
     await runLoad(load(50, 2, 4));
     off = await phase('throughput, tracing off', untraced, load(0, plan.throughputS, plan.concurrency));
-    steadyOff = await phase(`steady ${plan.deliveryRps} req/s, tracing off`, untraced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency));
+    // The same answer handling as the delivery run, so the load generator's share compares too.
+    steadyOff = await phase(`steady ${plan.deliveryRps} req/s, tracing off`, untraced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency), collectTraceIds([]));
   } finally {
     await untraced.stop();
   }
@@ -211,6 +248,7 @@ export async function bench(smoke: boolean): Promise<string> {
     delivery: { ...delivery, share: delivery.answered200 ? delivery.complete / delivery.answered200 : 0 },
     cpu: { [on.name]: on.cpu, [off.name]: off.cpu, [deliveryPhase.name]: deliveryPhase.cpu, [steadyOff.name]: steadyOff.cpu },
     steadyRps: { on: deliveryPhase.load.achievedRps, off: steadyOff.load.achievedRps },
+    memory,
   };
   const markdown = renderMarkdown(results);
   const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'bench-')) : path.join(ROOT, 'bench');

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { sandboxSpecs, startSandbox } from '../../local/sandbox';
+import { jaegerTraceLimit, sandboxSpecs, startSandbox } from '../../local/sandbox';
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
 const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } });
@@ -94,4 +94,13 @@ test('lists every address the topology listens on, from the files that define th
     '127.0.0.1:6832/udp',
     '127.0.0.1:9411/tcp',
   ]);
+});
+
+test("reads Jaeger's in-memory trace limit, and refuses a config without one", () => {
+  const config = (memory: string) => `extensions:\n  jaeger_storage:\n    backends:\n      some_store:\n        ${memory}\n`;
+  assert.equal(jaegerTraceLimit(config('memory: { max_traces: 1234 }')), 1234);
+  assert.throws(() => jaegerTraceLimit(config('badger: {}')), /^Error: jaeger config: no memory backend with a positive max_traces \(got undefined\)$/);
+  assert.throws(() => jaegerTraceLimit(config('memory: { max_traces: 0 }')), /got 0\)$/);
+  assert.throws(() => jaegerTraceLimit(config('memory: { max_traces: "10k" }')), /got "10k"\)$/);
+  assert.throws(() => jaegerTraceLimit('receivers: {}\n'), /no memory backend/);
 });
