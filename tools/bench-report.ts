@@ -29,7 +29,7 @@ export const CPU_RATIO_GOAL = 1.15;
 export const JAEGER_BASE_MIB = 100;
 export const JAEGER_KIB_PER_TRACE = 24;
 /** Growth after the first slice of the memory run that still counts as flat. */
-export const FLAT_MIB = 10;
+export const FLAT_MIB = 20;
 
 export const jaegerMemoryGoalMiB = (maxTraces: number): number => JAEGER_BASE_MIB + Math.ceil((maxTraces * JAEGER_KIB_PER_TRACE) / 1024);
 

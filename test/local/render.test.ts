@@ -110,7 +110,7 @@ test('points the Compose variant at jaeger:9411 by name, so a recreated Jaeger i
 test('has the Zipkin tracer send every second, as the plugin does, and nothing else of the runtime', () => {
   for (const config of [parse(renderEnvoy(front, 'front-envoy').yaml), parse(read('service-envoy-zipkin.yaml'))]) {
     assert.deepEqual(config.layered_runtime, {
-      layers: [{ name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': 1000 } }],
+      layers: [{ name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': 1000, 'tracing.zipkin.min_flush_spans': 25 } }],
     });
   }
   assert.match(read('service-envoy-jaeger.yaml'), /bufferFlushInterval: 1 /);

@@ -104,3 +104,7 @@ test("reads Jaeger's in-memory trace limit, and refuses a config without one", (
   assert.throws(() => jaegerTraceLimit(config('memory: { max_traces: "10k" }')), /got "10k"\)$/);
   assert.throws(() => jaegerTraceLimit('receivers: {}\n'), /no memory backend/);
 });
+
+test("the shipped Jaeger keeps 10,000 traces in memory, which bounds what a long load run costs it", () => {
+  assert.equal(jaegerTraceLimit(readFileSync(path.join(__dirname, '..', '..', '..', 'jaeger', 'config.yaml'), 'utf8')), 10_000);
+});
