@@ -20,13 +20,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { jaegerTraceLimit, Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
-import { binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../local/binaries';
+import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../local/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { rssOf } from './memory';
 import { envoyStats } from './envoy-admin';
 import { JaegerClient, Trace } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
+import { measureSpanCost, SpanCost } from './span-cost';
 import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
 
 export interface Plan {
@@ -39,10 +40,23 @@ export interface Plan {
   /** Traced requests in the memory run, and their rate. */
   memoryRequests: number;
   memoryRps: number;
+  /** Steady runs at deliveryRps, tracing on and off in turn: the CPU ratio is their mean. */
+  steadyPairs: number;
+  /** One Envoy alone, per tracer setting. */
+  spanCostRps: number;
+  spanCostS: number;
 }
 
-const FULL: Plan = { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500 };
-const SMOKE: Plan = { concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2, memoryRequests: 1000, memoryRps: 250 };
+const FULL: Plan = {
+  concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30,
+  memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCostRps: 1000, spanCostS: 10,
+};
+const SMOKE: Plan = {
+  concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2,
+  memoryRequests: 1000, memoryRps: 250, steadyPairs: 1, spanCostRps: 200, spanCostS: 2,
+};
+/** Before every measured run on a fresh sandbox: JIT, connection pools, first-use checks. */
+const WARM_UP = { rps: 100, durationS: 5 };
 /** Memory samples in the memory run, after the one before it starts. */
 const MEMORY_SAMPLES = 5;
 
@@ -67,6 +81,22 @@ async function phase(name: string, sandbox: Sandbox, options: LoadOptions, onAns
   const meter = cpuMeter(pidsOf(sandbox));
   const result = await runLoad(options, { progress: true, onAnswer });
   return { name, load: result, cpu: meter.stop() };
+}
+
+/** CPU µs per request of each process in a phase at a steady rate. */
+function perRequest(p: Phase): Record<string, number> {
+  return Object.fromEntries(Object.entries(p.cpu).map(([name, pct]) => [name, (pct / 100 / p.load.achievedRps) * 1e6]));
+}
+
+/** Starts a sandbox, warms it up, runs `body`, and stops it whatever happens. */
+async function withSandbox<T>(bins: Binaries, runDir: string, tracing: boolean, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await startSandbox({ runDir, binaries: bins, tracing });
+  try {
+    await runLoad(load(WARM_UP.rps, WARM_UP.durationS, 4));
+    return await body(sandbox);
+  } finally {
+    await sandbox.stop();
+  }
 }
 
 /** Envoy's Zipkin reporter counters, summed over every Envoy. */
@@ -193,20 +223,24 @@ export async function bench(smoke: boolean): Promise<string> {
   const bins = requireBinaries(binaries());
   const runDir = path.join(RUN_DIR, 'bench');
   const jaeger = new JaegerClient(JAEGER_QUERY_URL);
+  const steadyLoad = load(plan.deliveryRps, plan.deliveryS, plan.concurrency);
+  const steady: Results['steady'] = { rps: plan.deliveryRps, on: [], off: [] };
+  // The same answer handling in every steady run, so the load generator's share compares too.
+  const steadyRun = (sandbox: Sandbox, tracing: boolean, ids: string[] = []) =>
+    phase(`steady ${plan.deliveryRps} req/s, tracing ${tracing ? 'on' : 'off'}`, sandbox, steadyLoad, collectTraceIds(ids));
 
-  const traced = await startSandbox({ runDir, binaries: bins });
-  let on: Phase, chain: Phase, floor: Phase, deliveryPhase: Phase, delivery: Delivery, memory: MemoryRun;
-  try {
-    await runLoad(load(50, 2, 4));
+  let on!: Phase, chain!: Phase, floorOn!: Phase, delivery!: Delivery, memory!: MemoryRun, envoySpan!: SpanCost[];
+  await withSandbox(bins, runDir, true, async (traced) => {
     on = await phase('throughput, tracing on', traced, load(0, plan.throughputS, plan.concurrency));
     chain = await phase(`the chain at ${plan.latencyRps} req/s`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency));
-    floor = await phase(`service2 direct at ${plan.latencyRps} req/s`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency, SERVICE2_DIRECT, '/trace/2'));
+    floorOn = await phase(`service2 direct at ${plan.latencyRps} req/s`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency, SERVICE2_DIRECT, '/trace/2'));
 
     const ids: string[] = [];
     const dropsBefore = udpDrops([6831, 6832]);
     const zipkinBefore = await zipkinStats(traced);
     const sinceUs = Date.now() * 1000;
-    deliveryPhase = await phase(`delivery at ${plan.deliveryRps} req/s`, traced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency), collectTraceIds(ids));
+    const deliveryPhase = await steadyRun(traced, true, ids);
+    steady.on.push(perRequest(deliveryPhase));
     const counted = await countComplete(jaeger, ids, sinceUs);
     const dropsAfter = udpDrops([6831, 6832]);
     const zipkinAfter = await zipkinStats(traced);
@@ -222,19 +256,20 @@ export async function bench(smoke: boolean): Promise<string> {
       zipkin: Object.fromEntries(Object.keys(zipkinAfter).map((k) => [k, zipkinAfter[k] - (zipkinBefore[k] ?? 0)])),
     };
     memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
-  } finally {
-    await traced.stop();
-  }
+    process.stderr.write('bench: one Envoy span, measured alone ...\n');
+    envoySpan = await measureSpanCost(bins.envoy, runDir, plan.spanCostRps, plan.spanCostS);
+  });
 
-  const untraced = await startSandbox({ runDir, binaries: bins, tracing: false });
-  let off: Phase, steadyOff: Phase;
-  try {
-    await runLoad(load(50, 2, 4));
+  let off!: Phase, floorOff!: Phase;
+  await withSandbox(bins, runDir, false, async (untraced) => {
     off = await phase('throughput, tracing off', untraced, load(0, plan.throughputS, plan.concurrency));
-    // The same answer handling as the delivery run, so the load generator's share compares too.
-    steadyOff = await phase(`steady ${plan.deliveryRps} req/s, tracing off`, untraced, load(plan.deliveryRps, plan.deliveryS, plan.concurrency), collectTraceIds([]));
-  } finally {
-    await untraced.stop();
+    floorOff = await phase(`service2 direct at ${plan.latencyRps} req/s, tracing off`, untraced, load(plan.latencyRps, plan.latencyS, plan.concurrency, SERVICE2_DIRECT, '/trace/2'));
+    steady.off.push(perRequest(await steadyRun(untraced, false)));
+  });
+  // More steady runs, on and off in turn, so a drift in the machine's speed falls on both.
+  for (let pair = 1; pair < plan.steadyPairs; pair++) {
+    await withSandbox(bins, runDir, true, async (traced) => void steady.on.push(perRequest(await steadyRun(traced, true))));
+    await withSandbox(bins, runDir, false, async (untraced) => void steady.off.push(perRequest(await steadyRun(untraced, false))));
   }
 
   const results: Results = {
@@ -244,10 +279,14 @@ export async function bench(smoke: boolean): Promise<string> {
     versions: { envoy: envoyVersion(bins.envoy), jaeger: jaegerVersion(bins.jaeger) },
     plan,
     overhead: { on: on.load, off: off.load, ratio: on.load.achievedRps / off.load.achievedRps },
-    latency: { chain: chain.load, floor: floor.load },
+    latency: { chain: chain.load, floor: floorOn.load },
     delivery: { ...delivery, share: delivery.answered200 ? delivery.complete / delivery.answered200 : 0 },
-    cpu: { [on.name]: on.cpu, [off.name]: off.cpu, [deliveryPhase.name]: deliveryPhase.cpu, [steadyOff.name]: steadyOff.cpu },
-    steadyRps: { on: deliveryPhase.load.achievedRps, off: steadyOff.load.achievedRps },
+    cpu: { [on.name]: on.cpu, [off.name]: off.cpu },
+    steady,
+    spanCost: {
+      envoy: envoySpan,
+      service: { rps: plan.latencyRps, on: perRequest(floorOn).service2, off: perRequest(floorOff).service2 },
+    },
     memory,
   };
   const markdown = renderMarkdown(results);

@@ -21,7 +21,7 @@ const results: Results = {
   mode: 'full',
   machine: { cores: 2, cpu: 'Test CPU', node: 'v20.20.2' },
   versions: { envoy: '1.36.4', jaeger: 'module github.com/jaegertracing/jaeger v0.0.0' },
-  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500 },
+  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500, steadyPairs: 2, spanCostRps: 1000, spanCostS: 10 },
   overhead: { on: load(800, 18, 40), off: load(1600, 8, 20), ratio: 0.5 },
   latency: { chain: load(100, 3, 6), floor: load(100, 0, 2) },
   delivery: {
@@ -39,10 +39,26 @@ const results: Results = {
   cpu: {
     'throughput, tracing on': { jaeger: 33, service1: 45 },
     'throughput, tracing off': { service1: 57 },
-    'delivery at 200 req/s': { jaeger: 12, service1: 18, 'load generator': 5 },
-    'steady 200 req/s, tracing off': { service1: 13, 'load generator': 4 },
   },
-  steadyRps: { on: 200, off: 200 },
+  steady: {
+    rps: 200,
+    on: [
+      { jaeger: 600, service1: 900, 'load generator': 250 },
+      { jaeger: 500, service1: 1000, 'load generator': 250 },
+    ],
+    off: [
+      { jaeger: 5, service1: 700, 'load generator': 200 },
+      { jaeger: 5, service1: 600, 'load generator': 200 },
+    ],
+  },
+  spanCost: {
+    envoy: [
+      { mode: 'untraced', rps: 1000, requests: 10_000, cpuUs: 90 },
+      { mode: 'zipkin JSON', rps: 1000, requests: 10_000, cpuUs: 180 },
+      { mode: 'zipkin protobuf', rps: 1000, requests: 10_000, cpuUs: 120 },
+    ],
+    service: { rps: 100, on: 500, off: 440 },
+  },
   memory: {
     rps: 500,
     maxTraces: 10_000,
@@ -60,8 +76,11 @@ test('reports the machine, the date, each goal beside its figure, and where span
   assert.match(md, /\| throughput of \/trace\/1, 16 connections, tracing on \/ off \| 800 \/ 1600 req\/s = \*\*0\.50\*\* \| ratio ≥ 0\.90 \|/);
   assert.match(md, /\| complete traces after 6000 requests at 200 req\/s for 30 s \| \*\*99\.95%\*\* \(5997 of 6000\) \| 100% \|/);
   assert.match(md, /p99 \*\*6 ms\*\*\) \| p99 < 20 ms \|/);
-  assert.match(md, /\| service1 \| 45 \| 57 \| 18 \| 13 \| 900 \/ 650 \|/, 'CPU µs per request at the steady rate');
-  assert.match(md, /Tracing's CPU per request at 200 req\/s: 900 µs in all; Jaeger 600 µs, the Envoys 0 µs, the services 250 µs, the load generator 50 µs\./);
+  // Means of the two steady runs: service1 950 / 650 µs, Jaeger 550 / 5, the load generator 250 / 200.
+  assert.match(md, /\| service1 \| 45 \| 57 \| 950 \/ 650 \/ 300 \|/, 'CPU µs per request at the steady rate');
+  assert.match(md, /\| jaeger \| 33 \| - \| 550 \/ 5 \/ 545 \|/);
+  assert.match(md, /\| total \| 78 \| 57 \| 1750 \/ 855 \/ 895 \|/);
+  assert.match(md, /Tracing's CPU per request at 200 req\/s: 895 µs in all; Jaeger 545 µs, the Envoys 0 µs, the services 300 µs, the load generator 50 µs\./);
   assert.match(md, /service2 "GET \/trace\/:n": 3/);
   assert.match(md, /6831 \/ 6832: 0 \/ 3/);
   assert.match(md, /- incomplete: abc: service2/);
@@ -73,11 +92,19 @@ test('reports the traces where a child sticks out of its parent, and by how much
   assert.match(md, /^- outside its parent: service1 "ingress service1" in 2 traces, at worst 0 µs early, 1345 µs late$/m);
 });
 
-test('leads with the CPU per request outside the collector, tracing on against off', () => {
+test('leads with the CPU per request outside the collector, tracing on against off, over every steady run', () => {
   const md = renderMarkdown(results);
-  // service1 18% + load generator 5% of a core at 200 req/s: 1150 µs; off, 13% + 4%: 850 µs.
+  // On: service1 950 + load generator 250 = 1200 µs; off: 650 + 200 = 850 µs; Jaeger left out.
   const rows = md.split('\n').filter((line) => line.startsWith('| '));
-  assert.equal(rows[2], '| CPU per request at 200 req/s outside the collector (Envoys, services, load generator), tracing on / off | 1150 / 850 µs = **1.35** | ratio ≤ 1.15 |');
+  assert.equal(rows[2], '| CPU per request at 200 req/s outside the collector (Envoys, services, load generator), tracing on / off, mean of 2 runs each | 1200 / 850 µs = **1.41** | ratio ≤ 1.15 |');
+});
+
+test('prices one Envoy span and one service span, and sets their sum for a request against what the goal leaves', () => {
+  const md = renderMarkdown(results);
+  assert.match(md, /90 µs per request untraced, 180 µs with a Zipkin span as shipped \(JSON\): \*\*90 µs per Envoy span\*\*\. With protobuf it would be 120 µs \(30 µs per span\), but Jaeger cannot use what Envoy sends: Envoy writes a 64-bit trace id as 8 bytes/);
+  assert.match(md, /500 µs per request traced, 440 µs with JAEGER_DISABLED: \*\*60 µs per jaeger-client span\*\*/);
+  // 5 × 90 + 3 × 60 = 630 µs; 0.15 × 850 µs = 127.5, and 1.15 − 1 is a hair under 0.15 in floating point: 127.
+  assert.match(md, /makes 5 Envoy spans and 3 service spans: 5 × 90 \+ 3 × 60 = 630 µs, where the goal leaves 127 µs \(0\.15 × 850 µs\); the Envoy spans alone take 450 µs\./);
 });
 
 test("reports Jaeger's memory against its bound and the largest growth of the rest after warm-up", () => {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { renderSpanCost } from '../../tools/span-cost';
+
+const hcmOf = (yaml: string) => parse(yaml).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+
+test('the lone Envoy answers by itself on 127.0.0.4, outside the topology', () => {
+  const config = parse(renderSpanCost('untraced').yaml);
+  assert.deepEqual(config.admin.address.socket_address, { address: '127.0.0.4', port_value: 8001 });
+  assert.deepEqual(config.static_resources.listeners[0].address.socket_address, { address: '127.0.0.4', port_value: 8000 });
+  assert.deepEqual(hcmOf(renderSpanCost('untraced').yaml).route_config.virtual_hosts[0].routes[0].direct_response, { status: 200, body: { inline_string: 'ok\n' } });
+  assert.equal(hcmOf(renderSpanCost('untraced').yaml).tracing, undefined);
+});
+
+test("the traced Envoy gets the sandbox's own Zipkin settings, reporting to the local Jaeger", () => {
+  const { yaml, serviceName } = renderSpanCost('zipkin JSON');
+  const config = parse(yaml);
+  assert.equal(serviceName, 'span-cost');
+  assert.deepEqual(hcmOf(yaml).tracing.provider.typed_config, {
+    '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
+    collector_cluster: 'jaeger_zipkin',
+    collector_endpoint: '/api/v2/spans',
+    collector_endpoint_version: 'HTTP_JSON',
+    shared_span_context: false,
+  });
+  assert.deepEqual(config.layered_runtime.layers[0].static_layer, { 'tracing.zipkin.flush_interval_ms': 1000, 'tracing.zipkin.min_flush_spans': 25 });
+  assert.deepEqual(config.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 9411 });
+});
+
+test('the protobuf run differs from the shipped settings in the encoding and 128-bit trace ids only', () => {
+  const json = parse(renderSpanCost('zipkin JSON').yaml);
+  const proto = parse(renderSpanCost('zipkin protobuf').yaml);
+  const provider = hcmOf(renderSpanCost('zipkin protobuf').yaml).tracing.provider.typed_config;
+  assert.equal(provider.collector_endpoint_version, 'HTTP_PROTO');
+  assert.equal(provider.trace_id_128bit, true);
+  delete provider.trace_id_128bit;
+  provider.collector_endpoint_version = 'HTTP_JSON';
+  proto.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.tracing.provider.typed_config = provider;
+  assert.deepEqual(proto, json);
+});
