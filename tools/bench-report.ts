@@ -23,7 +23,7 @@ export interface Results {
   /** CPU µs per request per process at a steady rate, one record per run. */
   steady: { rps: number; on: Array<Record<string, number>>; off: Array<Record<string, number>> };
   /** One span, measured alone: an Envoy per tracer setting, and service2's app called directly. */
-  spanCost: { envoy: SpanCost[]; service: { rps: number; on: number; off: number } };
+  spanCost: { envoy: SpanCost[]; service: SpanCost[] };
   memory: MemoryRun;
 }
 
@@ -115,13 +115,14 @@ export function renderMarkdown(r: Results): string {
   const envoy = Object.fromEntries(r.spanCost.envoy.map((c) => [c.mode, c]));
   const envoySpan = (envoy['zipkin JSON']?.cpuUs ?? NaN) - (envoy.untraced?.cpuUs ?? NaN);
   const protoSpan = (envoy['zipkin protobuf']?.cpuUs ?? NaN) - (envoy.untraced?.cpuUs ?? NaN);
-  const serviceSpan = r.spanCost.service.on - r.spanCost.service.off;
+  const service = Object.fromEntries(r.spanCost.service.map((c) => [c.mode, c]));
+  const serviceSpan = (service['jaeger-client']?.cpuUs ?? NaN) - (service.untraced?.cpuUs ?? NaN);
   const predicted = ENVOY_SPANS * envoySpan + SERVICE_SPANS * serviceSpan;
   const allowed = (CPU_RATIO_GOAL - 1) * usOff;
-  const spanCost = `What one span costs, measured alone:
+  const spanCost = `What one span costs, measured alone (each figure the mean of two runs, the settings in turn):
 
 - an Envoy that answers every request itself, at ${envoy.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(envoy.untraced?.cpuUs ?? NaN)} µs per request untraced, ${us(envoy['zipkin JSON']?.cpuUs ?? NaN)} µs with a Zipkin span as shipped (JSON): **${us(envoySpan)} µs per Envoy span**. With protobuf it would be ${us(envoy['zipkin protobuf']?.cpuUs ?? NaN)} µs (${us(protoSpan)} µs per span), but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
-- service2's app called directly at ${r.spanCost.service.rps} req/s: ${us(r.spanCost.service.on)} µs per request traced, ${us(r.spanCost.service.off)} µs with JAEGER_DISABLED: **${us(serviceSpan)} µs per jaeger-client span**, reported over UDP.
+- service2's app called directly, at ${service.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(service.untraced?.cpuUs ?? NaN)} µs per request with JAEGER_DISABLED, ${us(service['jaeger-client']?.cpuUs ?? NaN)} µs traced: **${us(serviceSpan)} µs per jaeger-client span**, reported over UDP.
 
 Each request of ${PROXY_PATH} makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoySpan)} + ${SERVICE_SPANS} × ${us(serviceSpan)} = ${us(predicted)} µs, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOAL - 1).toFixed(2)} × ${us(usOff)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoySpan)} µs.`;
 

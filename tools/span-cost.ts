@@ -1,17 +1,22 @@
 /**
- * What one Envoy span costs, measured alone: a single Envoy that answers every
- * request itself (no upstream), once without tracing and once with the Zipkin
- * tracer exactly as the sandbox renders it, reporting to the running Jaeger.
- * The difference in CPU per request is the price of the one span each request
- * makes. A third run sends protobuf instead of JSON, for comparison only: see
- * ZIPKIN_PROTO_PROBLEMS for why the sandbox cannot use it.
+ * What one span costs, measured alone, each run right after the other so the
+ * machine's speed is the same for both sides:
+ *  - a single Envoy that answers every request itself (no upstream), once
+ *    without tracing and once with the Zipkin tracer exactly as the sandbox
+ *    renders it, reporting to the running Jaeger. A third run sends protobuf
+ *    instead of JSON, for comparison only: see ZIPKIN_PROTO_PROBLEMS for why
+ *    the sandbox cannot use it;
+ *  - service2's app as the sandbox runs it, called directly, once with
+ *    JAEGER_DISABLED=true and once traced (each span a root, sampled by
+ *    Jaeger's 100% strategy, which adds two sampler tags to it).
+ * The difference in CPU per request is the price of the one span each request makes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { nativeToZipkin } from '../local/render';
-import { httpOk, ProcessGroup } from '../local/processes';
-import { takenListens } from '../local/ports';
+import { httpOk, ProcessGroup, ProcessSpec } from '../local/processes';
+import { Listen, takenListens } from '../local/ports';
 import { cpuSeconds } from './cpu';
 import { runLoad } from './load';
 
@@ -20,7 +25,7 @@ export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin protobuf';
+export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin protobuf' | 'jaeger-client';
 
 /** Why HTTP_PROTO is measured but not shipped, as found against Jaeger 2.13's Zipkin receiver. */
 export const ZIPKIN_PROTO_PROBLEMS = [
@@ -100,37 +105,91 @@ export interface SpanCost {
   cpuUs: number;
 }
 
-/** Runs one Envoy per mode at a steady rate and measures its CPU per request. */
-export async function measureSpanCost(envoy: string, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
-  const taken = await takenListens([
-    { owner: 'span-cost envoy', host: SPAN_COST_HOST, port: PORT, protocol: 'tcp' },
-    { owner: 'span-cost envoy admin', host: SPAN_COST_HOST, port: ADMIN_PORT, protocol: 'tcp' },
-  ]);
+interface Run {
+  mode: SpanCostMode;
+  spec: ProcessSpec;
+  path: string;
+}
+
+/** Rounds of every mode, in turn, so a drift in the machine's speed falls on each; the results are their means. */
+const ROUNDS = 2;
+
+/** Starts each run's process alone, loads it at a steady rate, and measures its CPU per request. */
+async function measure(runs: Run[], runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+  const listens = runs.flatMap((r) => r.spec.listens ?? []).filter((l, i, all) => all.findIndex((o) => o.port === l.port && o.host === l.host) === i);
+  const taken = await takenListens(listens);
   if (taken.length > 0) throw new Error(`cannot measure a span's cost: ${taken.join('; ')}`);
   mkdirSync(path.join(runDir, 'logs'), { recursive: true });
   const results: SpanCost[] = [];
   const group = new ProcessGroup(path.join(runDir, 'logs'));
-  const target = `http://${SPAN_COST_HOST}:${PORT}`;
   try {
-    for (const mode of ['untraced', 'zipkin JSON', 'zipkin protobuf'] as const) {
-      const { yaml, serviceName } = renderSpanCost(mode);
-      const file = path.join(runDir, `span-cost-${mode.replace(/ /g, '-')}.yaml`);
-      writeFileSync(file, yaml);
-      const running = await group.start({
-        name: 'span-cost-envoy',
-        command: envoy,
-        args: ['-c', file, '--service-cluster', serviceName, '--use-dynamic-base-id', '--log-level', 'warn'],
-        ready: () => httpOk(`http://${SPAN_COST_HOST}:${ADMIN_PORT}/ready`),
-      });
-      await runLoad({ rps, durationS: Math.min(3, durationS), concurrency: 8, target, path: '/' });
+    for (const run of Array.from({ length: ROUNDS }, () => runs).flat()) {
+      run.spec.validate?.();
+      const running = await group.start(run.spec);
+      const target = `http://${SPAN_COST_HOST}:${PORT}`;
+      const options = { concurrency: 8, target, path: run.path };
+      // Past start-up costs first (see WARM_UP in bench.ts): a root span makes two Buffer() calls.
+      await runLoad({ rps, durationS: Math.min(durationS, 6000 / rps), ...options });
       const before = cpuSeconds(running.child.pid!) ?? 0;
-      const load = await runLoad({ rps, durationS, concurrency: 8, target, path: '/' });
+      const load = await runLoad({ rps, durationS, ...options });
       const used = (cpuSeconds(running.child.pid!) ?? before) - before;
-      results.push({ mode, rps: load.achievedRps, requests: load.requests, cpuUs: (used / load.requests) * 1e6 });
-      await group.stop('span-cost-envoy');
+      results.push({ mode: run.mode, rps: load.achievedRps, requests: load.requests, cpuUs: (used / load.requests) * 1e6 });
+      await group.stop(run.spec.name);
     }
   } finally {
     await group.stopAll();
   }
-  return results;
+  return runs.map(({ mode }) => {
+    const rounds = results.filter((r) => r.mode === mode);
+    const mean = (f: (r: SpanCost) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length;
+    return { mode, rps: mean((r) => r.rps), requests: mean((r) => r.requests), cpuUs: mean((r) => r.cpuUs) };
+  });
+}
+
+const SPAN_COST_LISTENS: Listen[] = [
+  { owner: 'span-cost process', host: SPAN_COST_HOST, port: PORT, protocol: 'tcp' },
+  { owner: 'span-cost envoy admin', host: SPAN_COST_HOST, port: ADMIN_PORT, protocol: 'tcp' },
+];
+
+/** One Envoy per mode. */
+export function measureEnvoySpan(envoy: string, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+  const runs = (['untraced', 'zipkin JSON', 'zipkin protobuf'] as const).map((mode): Run => {
+    const { yaml, serviceName } = renderSpanCost(mode);
+    const file = path.join(runDir, `span-cost-${mode.replace(/ /g, '-')}.yaml`);
+    writeFileSync(file, yaml);
+    return {
+      mode,
+      path: '/',
+      spec: {
+        name: 'span-cost-envoy',
+        command: envoy,
+        args: ['-c', file, '--service-cluster', serviceName, '--use-dynamic-base-id', '--log-level', 'warn'],
+        listens: SPAN_COST_LISTENS,
+        ready: () => httpOk(`http://${SPAN_COST_HOST}:${ADMIN_PORT}/ready`),
+      },
+    };
+  });
+  mkdirSync(runDir, { recursive: true });
+  return measure(runs, runDir, rps, durationS);
+}
+
+/** service2's app as the sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
+export function measureServiceSpan(service2: ProcessSpec, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+  const runs = (['untraced', 'jaeger-client'] as const).map((mode): Run => {
+    const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
+    if (mode === 'untraced') env.JAEGER_DISABLED = 'true';
+    else delete env.JAEGER_DISABLED;
+    return {
+      mode,
+      path: '/trace/2',
+      spec: {
+        ...service2,
+        name: 'span-cost-service2',
+        env,
+        listens: [SPAN_COST_LISTENS[0]],
+        ready: () => httpOk(`http://${SPAN_COST_HOST}:${PORT}/healthz`),
+      },
+    };
+  });
+  return measure(runs, runDir, rps, durationS);
 }
