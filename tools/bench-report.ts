@@ -4,7 +4,8 @@ import path from 'node:path';
 import { ROOT } from '../local/binaries';
 import type { Delivery, MemoryRun, Plan } from './bench';
 import { LoadResult } from './load';
-import { SpanCost, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
+import { ZIPKIN_MIN_FLUSH_SPANS } from '../local/render';
+import { SpanCost, SpanCostMode, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
 import { ms, table } from './stats';
 
 export const PROXY_PATH = '/trace/1';
@@ -114,14 +115,15 @@ export function renderMarkdown(r: Results): string {
 
   const envoy = Object.fromEntries(r.spanCost.envoy.map((c) => [c.mode, c]));
   const envoySpan = (envoy['zipkin JSON']?.cpuUs ?? NaN) - (envoy.untraced?.cpuUs ?? NaN);
-  const protoSpan = (envoy['zipkin protobuf']?.cpuUs ?? NaN) - (envoy.untraced?.cpuUs ?? NaN);
+  const perSpan = (mode: SpanCostMode) => (envoy[mode]?.cpuUs ?? NaN) - (envoy.untraced?.cpuUs ?? NaN);
+  const protoSpan = perSpan('zipkin protobuf');
   const service = Object.fromEntries(r.spanCost.service.map((c) => [c.mode, c]));
   const serviceSpan = (service['jaeger-client']?.cpuUs ?? NaN) - (service.untraced?.cpuUs ?? NaN);
   const predicted = ENVOY_SPANS * envoySpan + SERVICE_SPANS * serviceSpan;
   const allowed = (CPU_RATIO_GOAL - 1) * usOff;
   const spanCost = `What one span costs, measured alone (each figure the mean of two runs, the settings in turn):
 
-- an Envoy that answers every request itself, at ${envoy.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(envoy.untraced?.cpuUs ?? NaN)} µs per request untraced, ${us(envoy['zipkin JSON']?.cpuUs ?? NaN)} µs with a Zipkin span as shipped (JSON): **${us(envoySpan)} µs per Envoy span**. With protobuf it would be ${us(envoy['zipkin protobuf']?.cpuUs ?? NaN)} µs (${us(protoSpan)} µs per span), but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
+- an Envoy that answers every request itself, at ${envoy.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(envoy.untraced?.cpuUs ?? NaN)} µs per request untraced, ${us(envoy['zipkin JSON']?.cpuUs ?? NaN)} µs with a Zipkin span as shipped (JSON): **${us(envoySpan)} µs per Envoy span**, with ${ZIPKIN_MIN_FLUSH_SPANS} spans a post (with 5 a post, Envoy's default: ${us(perSpan('zipkin JSON, 5 a post'))} µs; with 100: ${us(perSpan('zipkin JSON, 100 a post'))} µs). With protobuf it would be ${us(envoy['zipkin protobuf']?.cpuUs ?? NaN)} µs (${us(protoSpan)} µs per span), but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
 - service2's app called directly, at ${service.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(service.untraced?.cpuUs ?? NaN)} µs per request with JAEGER_DISABLED, ${us(service['jaeger-client']?.cpuUs ?? NaN)} µs traced: **${us(serviceSpan)} µs per jaeger-client span**, reported over UDP.
 
 Each request of ${PROXY_PATH} makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoySpan)} + ${SERVICE_SPANS} × ${us(serviceSpan)} = ${us(predicted)} µs, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOAL - 1).toFixed(2)} × ${us(usOff)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoySpan)} µs.`;

@@ -3,9 +3,10 @@
  * machine's speed is the same for both sides:
  *  - a single Envoy that answers every request itself (no upstream), once
  *    without tracing and once with the Zipkin tracer exactly as the sandbox
- *    renders it, reporting to the running Jaeger. A third run sends protobuf
- *    instead of JSON, for comparison only: see ZIPKIN_PROTO_PROBLEMS for why
- *    the sandbox cannot use it;
+ *    renders it, reporting to the running Jaeger. For comparison only, runs
+ *    with 5 and 100 spans a post instead of ZIPKIN_MIN_FLUSH_SPANS, and one
+ *    that sends protobuf instead of JSON (see ZIPKIN_PROTO_PROBLEMS for why
+ *    the sandbox cannot use it);
  *  - service2's app as the sandbox runs it, called directly, once with
  *    JAEGER_DISABLED=true and once traced (each span a root, sampled by
  *    Jaeger's 100% strategy, which adds two sampler tags to it).
@@ -25,7 +26,10 @@ export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin protobuf' | 'jaeger-client';
+export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'jaeger-client';
+
+/** The Envoy runs: the shipped settings, and beside them the batch sizes and encoding they were chosen over. */
+export const ENVOY_MODES = ['untraced', 'zipkin JSON', 'zipkin JSON, 5 a post', 'zipkin JSON, 100 a post', 'zipkin protobuf'] as const;
 
 /** Why HTTP_PROTO is measured but not shipped, as found against Jaeger 2.13's Zipkin receiver. */
 export const ZIPKIN_PROTO_PROBLEMS = [
@@ -94,6 +98,8 @@ export function renderSpanCost(mode: SpanCostMode): { yaml: string; serviceName:
   if (mode === 'zipkin protobuf') {
     Object.assign(hcm.tracing.provider.typed_config, { collector_endpoint_version: 'HTTP_PROTO', trace_id_128bit: true });
   }
+  const batch = /, (\d+) a post$/.exec(mode)?.[1];
+  if (batch) config.layered_runtime.layers[0].static_layer['tracing.zipkin.min_flush_spans'] = Number(batch);
   return { yaml: stringify(config), serviceName };
 }
 
@@ -153,7 +159,7 @@ const SPAN_COST_LISTENS: Listen[] = [
 
 /** One Envoy per mode. */
 export function measureEnvoySpan(envoy: string, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
-  const runs = (['untraced', 'zipkin JSON', 'zipkin protobuf'] as const).map((mode): Run => {
+  const runs = ENVOY_MODES.map((mode): Run => {
     const { yaml, serviceName } = renderSpanCost(mode);
     const file = path.join(runDir, `span-cost-${mode.replace(/ /g, '-')}.yaml`);
     writeFileSync(file, yaml);

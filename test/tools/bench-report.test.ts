@@ -55,6 +55,8 @@ const results: Results = {
     envoy: [
       { mode: 'untraced', rps: 1000, requests: 10_000, cpuUs: 90 },
       { mode: 'zipkin JSON', rps: 1000, requests: 10_000, cpuUs: 180 },
+      { mode: 'zipkin JSON, 5 a post', rps: 1000, requests: 10_000, cpuUs: 215 },
+      { mode: 'zipkin JSON, 100 a post', rps: 1000, requests: 10_000, cpuUs: 230 },
       { mode: 'zipkin protobuf', rps: 1000, requests: 10_000, cpuUs: 120 },
     ],
     service: [
@@ -104,7 +106,7 @@ test('leads with the CPU per request outside the collector, tracing on against o
 
 test('prices one Envoy span and one service span, and sets their sum for a request against what the goal leaves', () => {
   const md = renderMarkdown(results);
-  assert.match(md, /90 µs per request untraced, 180 µs with a Zipkin span as shipped \(JSON\): \*\*90 µs per Envoy span\*\*\. With protobuf it would be 120 µs \(30 µs per span\), but Jaeger cannot use what Envoy sends: Envoy writes a 64-bit trace id as 8 bytes/);
+  assert.match(md, /90 µs per request untraced, 180 µs with a Zipkin span as shipped \(JSON\): \*\*90 µs per Envoy span\*\*, with 25 spans a post \(with 5 a post, Envoy's default: 125 µs; with 100: 140 µs\)\. With protobuf it would be 120 µs \(30 µs per span\), but Jaeger cannot use what Envoy sends: Envoy writes a 64-bit trace id as 8 bytes/);
   assert.match(md, /service2's app called directly, at 1000 req\/s: 440 µs per request with JAEGER_DISABLED, 500 µs traced: \*\*60 µs per jaeger-client span\*\*/);
   // 5 × 90 + 3 × 60 = 630 µs; 0.15 × 850 µs = 127.5, and 1.15 − 1 is a hair under 0.15 in floating point: 127.
   assert.match(md, /makes 5 Envoy spans and 3 service spans: 5 × 90 \+ 3 × 60 = 630 µs, where the goal leaves 127 µs \(0\.15 × 850 µs\); the Envoy spans alone take 450 µs\./);

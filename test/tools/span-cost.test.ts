@@ -39,3 +39,13 @@ test('the protobuf run differs from the shipped settings in the encoding and 128
   proto.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.tracing.provider.typed_config = provider;
   assert.deepEqual(proto, json);
 });
+
+test('the batch-size runs differ from the shipped settings in min_flush_spans only', () => {
+  const json = parse(renderSpanCost('zipkin JSON').yaml);
+  for (const [mode, spans] of [['zipkin JSON, 5 a post', 5], ['zipkin JSON, 100 a post', 100]] as const) {
+    const other = parse(renderSpanCost(mode).yaml);
+    assert.equal(other.layered_runtime.layers[0].static_layer['tracing.zipkin.min_flush_spans'], spans);
+    other.layered_runtime.layers[0].static_layer['tracing.zipkin.min_flush_spans'] = 25;
+    assert.deepEqual(other, json);
+  }
+});
