@@ -121,7 +121,8 @@ export function renderMarkdown(r: Results): string {
   const serviceSpan = (service['jaeger-client']?.cpuUs ?? NaN) - (service.untraced?.cpuUs ?? NaN);
   const predicted = ENVOY_SPANS * envoySpan + SERVICE_SPANS * serviceSpan;
   const allowed = (CPU_RATIO_GOAL - 1) * usOff;
-  const spanCost = `What one span costs, measured alone (each figure the mean of two runs, the settings in turn):
+  const rounds = p.spanCost.rounds;
+  const spanCost = `What one span costs, measured alone${rounds > 1 ? ` (each figure the mean of ${rounds} runs, the settings in turn)` : ''}:
 
 - an Envoy that answers every request itself, at ${envoy.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(envoy.untraced?.cpuUs ?? NaN)} µs per request untraced, ${us(envoy['zipkin JSON']?.cpuUs ?? NaN)} µs with a Zipkin span as shipped (JSON): **${us(envoySpan)} µs per Envoy span**, with ${ZIPKIN_MIN_FLUSH_SPANS} spans a post (with 5 a post, Envoy's default: ${us(perSpan('zipkin JSON, 5 a post'))} µs; with 100: ${us(perSpan('zipkin JSON, 100 a post'))} µs). With protobuf it would be ${us(envoy['zipkin protobuf']?.cpuUs ?? NaN)} µs (${us(protoSpan)} µs per span), but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
 - service2's app called directly, at ${service.untraced?.rps.toFixed(0) ?? '-'} req/s: ${us(service.untraced?.cpuUs ?? NaN)} µs per request with JAEGER_DISABLED, ${us(service['jaeger-client']?.cpuUs ?? NaN)} µs traced: **${us(serviceSpan)} µs per jaeger-client span**, reported over UDP.

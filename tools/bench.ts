@@ -27,7 +27,7 @@ import { rssOf } from './memory';
 import { envoyStats } from './envoy-admin';
 import { JaegerClient, Trace } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
-import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
+import { measureEnvoySpan, measureServiceSpan, SpanCost, SpanCostPlan } from './span-cost';
 import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
 
 export interface Plan {
@@ -42,18 +42,17 @@ export interface Plan {
   memoryRps: number;
   /** Steady runs at deliveryRps, tracing on and off in turn: the CPU ratio is their mean. */
   steadyPairs: number;
-  /** One Envoy alone, per tracer setting. */
-  spanCostRps: number;
-  spanCostS: number;
+  /** One span's cost, measured alone. */
+  spanCost: SpanCostPlan;
 }
 
 const FULL: Plan = {
   concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30,
-  memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCostRps: 1000, spanCostS: 10,
+  memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCost: { rps: 1000, durationS: 10, rounds: 2 },
 };
 const SMOKE: Plan = {
   concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2,
-  memoryRequests: 1000, memoryRps: 250, steadyPairs: 1, spanCostRps: 200, spanCostS: 2,
+  memoryRequests: 1000, memoryRps: 250, steadyPairs: 1, spanCost: { rps: 200, durationS: 2, rounds: 1 },
 };
 /**
  * Before every measured run on a fresh sandbox: JIT, connection pools, and Node's check of the
@@ -262,8 +261,8 @@ export async function bench(smoke: boolean): Promise<string> {
     };
     memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
     process.stderr.write('bench: one span, measured alone ...\n');
-    envoySpan = await measureEnvoySpan(bins.envoy, runDir, plan.spanCostRps, plan.spanCostS);
-    serviceSpan = await measureServiceSpan(traced.specs.get('service2')!, runDir, plan.spanCostRps, plan.spanCostS);
+    envoySpan = await measureEnvoySpan(bins.envoy, runDir, plan.spanCost);
+    serviceSpan = await measureServiceSpan(traced.specs.get('service2')!, runDir, plan.spanCost);
   });
 
   let off!: Phase;

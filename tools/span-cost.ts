@@ -117,11 +117,15 @@ interface Run {
   path: string;
 }
 
-/** Rounds of every mode, in turn, so a drift in the machine's speed falls on each; the results are their means. */
-const ROUNDS = 2;
+export interface SpanCostPlan {
+  rps: number;
+  durationS: number;
+  /** Rounds of every mode, in turn, so a drift in the machine's speed falls on each; the results are their means. */
+  rounds: number;
+}
 
 /** Starts each run's process alone, loads it at a steady rate, and measures its CPU per request. */
-async function measure(runs: Run[], runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+async function measure(runs: Run[], runDir: string, { rps, durationS, rounds }: SpanCostPlan): Promise<SpanCost[]> {
   const listens = runs.flatMap((r) => r.spec.listens ?? []).filter((l, i, all) => all.findIndex((o) => o.port === l.port && o.host === l.host) === i);
   const taken = await takenListens(listens);
   if (taken.length > 0) throw new Error(`cannot measure a span's cost: ${taken.join('; ')}`);
@@ -129,7 +133,7 @@ async function measure(runs: Run[], runDir: string, rps: number, durationS: numb
   const results: SpanCost[] = [];
   const group = new ProcessGroup(path.join(runDir, 'logs'));
   try {
-    for (const run of Array.from({ length: ROUNDS }, () => runs).flat()) {
+    for (const run of Array.from({ length: rounds }, () => runs).flat()) {
       run.spec.validate?.();
       const running = await group.start(run.spec);
       const target = `http://${SPAN_COST_HOST}:${PORT}`;
@@ -158,7 +162,7 @@ const SPAN_COST_LISTENS: Listen[] = [
 ];
 
 /** One Envoy per mode. */
-export function measureEnvoySpan(envoy: string, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
   const runs = ENVOY_MODES.map((mode): Run => {
     const { yaml, serviceName } = renderSpanCost(mode);
     const file = path.join(runDir, `span-cost-${mode.replace(/ /g, '-')}.yaml`);
@@ -176,11 +180,11 @@ export function measureEnvoySpan(envoy: string, runDir: string, rps: number, dur
     };
   });
   mkdirSync(runDir, { recursive: true });
-  return measure(runs, runDir, rps, durationS);
+  return measure(runs, runDir, plan);
 }
 
 /** service2's app as the sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
-export function measureServiceSpan(service2: ProcessSpec, runDir: string, rps: number, durationS: number): Promise<SpanCost[]> {
+export function measureServiceSpan(service2: ProcessSpec, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
   const runs = (['untraced', 'jaeger-client'] as const).map((mode): Run => {
     const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
     if (mode === 'untraced') env.JAEGER_DISABLED = 'true';
@@ -197,5 +201,5 @@ export function measureServiceSpan(service2: ProcessSpec, runDir: string, rps: n
       },
     };
   });
-  return measure(runs, runDir, rps, durationS);
+  return measure(runs, runDir, plan);
 }

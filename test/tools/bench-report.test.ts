@@ -21,7 +21,7 @@ const results: Results = {
   mode: 'full',
   machine: { cores: 2, cpu: 'Test CPU', node: 'v20.20.2' },
   versions: { envoy: '1.36.4', jaeger: 'module github.com/jaegertracing/jaeger v0.0.0' },
-  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500, steadyPairs: 2, spanCostRps: 1000, spanCostS: 10 },
+  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500, steadyPairs: 2, spanCost: { rps: 1000, durationS: 10, rounds: 2 } },
   overhead: { on: load(800, 18, 40), off: load(1600, 8, 20), ratio: 0.5 },
   latency: { chain: load(100, 3, 6), floor: load(100, 0, 2) },
   delivery: {
@@ -106,6 +106,7 @@ test('leads with the CPU per request outside the collector, tracing on against o
 
 test('prices one Envoy span and one service span, and sets their sum for a request against what the goal leaves', () => {
   const md = renderMarkdown(results);
+  assert.match(md, /^What one span costs, measured alone \(each figure the mean of 2 runs, the settings in turn\):$/m);
   assert.match(md, /90 µs per request untraced, 180 µs with a Zipkin span as shipped \(JSON\): \*\*90 µs per Envoy span\*\*, with 25 spans a post \(with 5 a post, Envoy's default: 125 µs; with 100: 140 µs\)\. With protobuf it would be 120 µs \(30 µs per span\), but Jaeger cannot use what Envoy sends: Envoy writes a 64-bit trace id as 8 bytes/);
   assert.match(md, /service2's app called directly, at 1000 req\/s: 440 µs per request with JAEGER_DISABLED, 500 µs traced: \*\*60 µs per jaeger-client span\*\*/);
   // 5 × 90 + 3 × 60 = 630 µs; 0.15 × 850 µs = 127.5, and 1.15 − 1 is a hair under 0.15 in floating point: 127.
