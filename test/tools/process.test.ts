@@ -14,7 +14,7 @@ const alive = (pid: number) => {
   }
 };
 
-test("a test's child process dies with the test process, even when that is killed outright", { skip: process.platform !== 'linux' && 'parent-death signals are Linux' }, async (t) => {
+test("a test's child process dies with the test process, even when that is killed outright", async (t) => {
   // A stand-in for a test process: it starts a long-running child the way the tests do, prints its pid, and waits.
   const helper = path.join(__dirname, '..', 'process.js');
   const script = `
