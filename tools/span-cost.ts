@@ -107,7 +107,7 @@ export interface SpanCost {
   mode: SpanCostMode;
   rps: number;
   requests: number;
-  /** Envoy's CPU per request. */
+  /** The measured process's CPU per request. */
   cpuUs: number;
 }
 
@@ -124,10 +124,15 @@ export interface SpanCostPlan {
   rounds: number;
 }
 
+/** What a measured process may listen on; all of it must be free before the first run. */
+const SPAN_COST_LISTENS: Listen[] = [
+  { owner: 'span-cost process', host: SPAN_COST_HOST, port: PORT, protocol: 'tcp' },
+  { owner: 'span-cost envoy admin', host: SPAN_COST_HOST, port: ADMIN_PORT, protocol: 'tcp' },
+];
+
 /** Starts each run's process alone, loads it at a steady rate, and measures its CPU per request. */
 async function measure(runs: Run[], runDir: string, { rps, durationS, rounds }: SpanCostPlan): Promise<SpanCost[]> {
-  const listens = runs.flatMap((r) => r.spec.listens ?? []).filter((l, i, all) => all.findIndex((o) => o.port === l.port && o.host === l.host) === i);
-  const taken = await takenListens(listens);
+  const taken = await takenListens(SPAN_COST_LISTENS);
   if (taken.length > 0) throw new Error(`cannot measure a span's cost: ${taken.join('; ')}`);
   mkdirSync(path.join(runDir, 'logs'), { recursive: true });
   const results: SpanCost[] = [];
@@ -150,19 +155,15 @@ async function measure(runs: Run[], runDir: string, { rps, durationS, rounds }: 
     await group.stopAll();
   }
   return runs.map(({ mode }) => {
-    const rounds = results.filter((r) => r.mode === mode);
-    const mean = (f: (r: SpanCost) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length;
+    const ofMode = results.filter((r) => r.mode === mode);
+    const mean = (f: (r: SpanCost) => number) => ofMode.reduce((a, r) => a + f(r), 0) / ofMode.length;
     return { mode, rps: mean((r) => r.rps), requests: mean((r) => r.requests), cpuUs: mean((r) => r.cpuUs) };
   });
 }
 
-const SPAN_COST_LISTENS: Listen[] = [
-  { owner: 'span-cost process', host: SPAN_COST_HOST, port: PORT, protocol: 'tcp' },
-  { owner: 'span-cost envoy admin', host: SPAN_COST_HOST, port: ADMIN_PORT, protocol: 'tcp' },
-];
-
 /** One Envoy per mode. */
 export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
+  mkdirSync(runDir, { recursive: true });
   const runs = ENVOY_MODES.map((mode): Run => {
     const { yaml, serviceName } = renderSpanCost(mode);
     const file = path.join(runDir, `span-cost-${mode.replace(/ /g, '-')}.yaml`);
@@ -179,7 +180,6 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
       },
     };
   });
-  mkdirSync(runDir, { recursive: true });
   return measure(runs, runDir, plan);
 }
 
