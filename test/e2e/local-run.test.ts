@@ -65,4 +65,20 @@ describe('npm run local, when something goes wrong', () => {
     assert.match(first.stderr(), /^service1 listening on 127\.0\.0\.2:8080/m, 'the tail of its log follows');
     assert.match(first.stdout(), /^a process died: stopping /m);
   });
+
+  it('stops in order, quietly and cleanly when Ctrl-C signals the whole foreground process group', async (t) => {
+    // A terminal runs the command in a process group of its own and sends Ctrl-C's SIGINT to all of it.
+    const run = startProcess(t, process.execPath, RUN, { detached: true });
+    await pollUntil(() => assert.match(run.stdout(), /local sandbox running/), 'npm run local to be up', {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    }).catch((err) => {
+      throw new Error(`${err.message}\n${run.output()}`);
+    });
+    process.kill(-run.child.pid!, 'SIGINT');
+    assert.equal(await run.exited, 0, run.output());
+    assert.match(run.stdout(), /^SIGINT: stopping front-envoy, service1-envoy, service1, service2-envoy, service2, jaeger$/m);
+    assert.doesNotMatch(run.output(), /unexpectedly/);
+    assert.equal(run.stderr(), '');
+  });
 });

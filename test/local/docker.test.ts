@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -10,40 +10,49 @@ function fakeBinaries() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-bins-'));
   const envoy = path.join(dir, 'envoy');
   const jaeger = path.join(dir, 'jaeger');
+  const node = path.join(dir, 'node');
+  const npm = path.join(dir, 'npm');
   writeFileSync(envoy, 'envoy 1');
   writeFileSync(jaeger, 'jaeger 1');
-  return { envoy, jaeger };
+  writeFileSync(node, 'node 26');
+  mkdirSync(npm);
+  writeFileSync(path.join(npm, 'package.json'), '{"version":"11"}');
+  return { envoy, jaeger, node, npm };
 }
 
+type Fakes = ReturnType<typeof fakeBinaries>;
+const standInsOf = (bins: Fakes) => standIns(bins, bins.node, () => bins.npm);
+
 function build(image: string, bins = fakeBinaries()) {
-  const standIn = standIns(bins).find((s) => s.image === image)!;
+  const standIn = standInsOf(bins).find((s) => s.image === image)!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-context-'));
   return { standIn, dir, body: standIn.context(dir).split('\n'), bins };
 }
 
 test('stands in for the three images the current variant pins, under names of its own', () => {
   assert.deepEqual(
-    standIns(fakeBinaries()).map((s) => [s.image, s.for]),
+    standInsOf(fakeBinaries()).map((s) => [s.image, s.for]),
     [
-      ['sandbox-standin/node:20.20.2-bookworm-slim', 'node:20.20.2-bookworm-slim'],
-      ['sandbox-standin/envoy:v1.36.4', 'envoyproxy/envoy:v1.36.4'],
+      ['sandbox-standin/node:26.12.1-trixie-slim', 'node:26.12.1-trixie-slim'],
+      ['sandbox-standin/envoy:v1.40.0', 'envoyproxy/envoy:v1.40.0'],
       ['sandbox-standin/jaeger:2.13.0', 'jaegertracing/jaeger:2.20.0'],
     ],
   );
 });
 
-test("the Node stand-in has this machine's node and npm, the node user, and this machine's CA bundle", () => {
-  const { body, dir } = build('sandbox-standin/node:20.20.2-bookworm-slim');
+test("the Node stand-in has the pinned node, the installer's npm, the node user, and this machine's CA bundle", () => {
+  const { body, dir, bins } = build('sandbox-standin/node:26.12.1-trixie-slim');
   assert.ok(body.includes('COPY node /usr/local/bin/node'));
   assert.ok(body.includes('COPY npm /usr/local/lib/node_modules/npm'));
   assert.ok(body.some((l) => l.includes("echo 'node:x:1000:1000::/home/node:/bin/bash' >> /etc/passwd")));
   assert.ok(body.includes('ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'));
-  assert.equal(statSync(path.join(dir, 'node')).size, statSync(process.execPath).size);
+  assert.equal(readFileSync(path.join(dir, 'node'), 'utf8'), readFileSync(bins.node, 'utf8'));
+  assert.equal(readFileSync(path.join(dir, 'npm', 'package.json'), 'utf8'), '{"version":"11"}');
   assert.deepEqual(readFileSync(path.join(dir, 'ca-certificates.crt')), readFileSync('/etc/ssl/certs/ca-certificates.crt'));
 });
 
 test('the Envoy stand-in runs its command, with Envoy where the official image has it', () => {
-  const { body, dir, bins } = build('sandbox-standin/envoy:v1.36.4');
+  const { body, dir, bins } = build('sandbox-standin/envoy:v1.40.0');
   assert.ok(body.includes('COPY envoy /usr/local/bin/envoy'));
   assert.ok(body.includes('ENTRYPOINT ["/docker-entrypoint.sh"]'));
   assert.equal(readFileSync(path.join(dir, 'docker-entrypoint.sh'), 'utf8'), '#!/bin/sh\nexec "$@"\n');
@@ -61,12 +70,15 @@ test("the Jaeger stand-in has the official image's entry point, user and wget fo
 
 test('rebuilds a stand-in when its binary changes, and only then', () => {
   const bins = fakeBinaries();
-  const key = (image: string) => standIns(bins).find((s) => s.image === image)!.key();
-  const [envoy, jaeger] = [key('sandbox-standin/envoy:v1.36.4'), key('sandbox-standin/jaeger:2.13.0')];
-  assert.equal(key('sandbox-standin/envoy:v1.36.4'), envoy);
+  const key = (image: string) => standInsOf(bins).find((s) => s.image === image)!.key();
+  const [envoy, jaeger] = [key('sandbox-standin/envoy:v1.40.0'), key('sandbox-standin/jaeger:2.13.0')];
+  assert.equal(key('sandbox-standin/envoy:v1.40.0'), envoy);
   writeFileSync(bins.envoy, 'envoy 2');
-  assert.notEqual(key('sandbox-standin/envoy:v1.36.4'), envoy);
+  assert.notEqual(key('sandbox-standin/envoy:v1.40.0'), envoy);
   assert.equal(key('sandbox-standin/jaeger:2.13.0'), jaeger);
+  const node = key('sandbox-standin/node:26.12.1-trixie-slim');
+  writeFileSync(bins.node, 'node 26.1');
+  assert.notEqual(key('sandbox-standin/node:26.12.1-trixie-slim'), node);
 });
 
 test('the Compose e2e picks its files from the environment, and refuses a variant it does not know', () => {

@@ -52,9 +52,23 @@ test('swaps the native Jaeger plugin for Envoy\'s Zipkin tracer and keeps the se
       collector_endpoint: '/api/v2/spans',
       collector_endpoint_version: 'HTTP_JSON',
       shared_span_context: false,
+      trace_context_option: 'USE_B3_WITH_W3C_PROPAGATION',
     },
   });
   assert.equal(renderEnvoy(sidecar1, 'service1').serviceName, 'service1');
+});
+
+test('every Zipkin Envoy drops each context header a caller may send, in every route table it has', () => {
+  const contextHeaders = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'traceparent', 'uber-trace-id'];
+  for (const [shipped, container, tables] of [
+    [front, 'front-envoy', ['front_routes']],
+    [sidecar1, 'service1', ['ingress_routes', 'egress_routes']],
+  ] as const) {
+    const rendered = parse(renderEnvoy(shipped, container).yaml);
+    const routeConfigs = rendered.static_resources.listeners.map((l: Json) => l.filter_chains[0].filters[0].typed_config.route_config);
+    assert.deepEqual(routeConfigs.map((r: Json) => r.name), tables);
+    for (const routes of routeConfigs) assert.deepEqual(routes.request_headers_to_remove, contextHeaders, `${container} ${routes.name}`);
+  }
 });
 
 test('changes nothing else in the shipped configuration', () => {
@@ -71,6 +85,7 @@ test('changes nothing else in the shipped configuration', () => {
       if (a && typeof a === 'object') {
         if (a.socket_address) a.socket_address.address = b.socket_address.address;
         if (a.provider) a.provider = b.provider;
+        if (a.request_headers_to_remove && b && !b.request_headers_to_remove) delete a.request_headers_to_remove;
         for (const key of Object.keys(a)) undo(a[key], b?.[key]);
       }
     };

@@ -115,8 +115,6 @@ const REQUEST_SCOPED = [
   'x-request-id',
   'jaeger-debug-id',
   'jaeger-baggage',
-  'x-ot-span-context',
-  'x-b3-flags',
   'uberctx-tenant',
   'uberctx-user-id',
 ];
@@ -160,4 +158,81 @@ test("in b3 mode, does not let the caller's b3 or x-b3 headers travel next to it
   assert.equal(received.b3, undefined, 'the stale single-header context is dropped');
   assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
   assert.notEqual(received['x-b3-parentspanid'], '1111111111111111');
+});
+
+test("in jaeger mode, copies no other tracer's context next to its own uber-trace-id", async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const stale = {
+    b3: `${TRACE_ID}-${ENVOY_SPAN_ID}-1`,
+    'x-b3-traceid': TRACE_ID,
+    'x-b3-spanid': ENVOY_SPAN_ID,
+    'x-b3-sampled': '1',
+    'x-b3-flags': '1',
+    'x-ot-span-context': 'stale',
+    traceparent: `00-0000000000000000${TRACE_ID}-${ENVOY_SPAN_ID}-01`,
+  };
+  const res = await fetch(`${base}/trace/1`, { headers: { ...stale, 'uber-trace-id': `${TRACE_ID}:${ENVOY_SPAN_ID}:0:1` } });
+  assert.equal(res.status, 200);
+  const received = downstream.requests[0];
+  for (const name of Object.keys(stale)) assert.equal(received[name], undefined, `${name} is not copied`);
+  assert.match(String(received['uber-trace-id']), new RegExp(`^${TRACE_ID}:`));
+});
+
+const TRACE_ID_128 = '463ac35c9f6413ad48485a3953bb6124';
+
+for (const [form, b3, traceId] of [
+  ['64-bit', `${TRACE_ID}-${ENVOY_SPAN_ID}-1`, TRACE_ID],
+  ['128-bit', `${TRACE_ID_128}-${ENVOY_SPAN_ID}-1`, TRACE_ID_128],
+  ['with a parent id', `${TRACE_ID}-${ENVOY_SPAN_ID}-1-05e3ac9a4f6e3b90`, TRACE_ID],
+]) {
+  test(`in b3 mode, joins a single-header b3 context (${form}) and writes the multi-header form`, async (t) => {
+    const downstream = await recordingDownstream(t);
+    const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, propagation: 'b3' } });
+    const res = await fetch(`${base}/trace/1`, { headers: { b3 } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-trace-id'), traceId);
+    const { server, client } = await settledSpans(spans);
+    assert.equal(server.context().traceIdStr, traceId);
+    assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID, "the server span is a child of the caller's span");
+    const received = downstream.requests[0];
+    assert.equal(received.b3, undefined);
+    assert.equal(received['x-b3-traceid'], traceId);
+    assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
+    assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr);
+    assert.equal(received['x-b3-sampled'], '1');
+  });
+}
+
+test('in b3 mode, the single b3 header wins over stale x-b3 headers beside it', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, propagation: 'b3' } });
+  await fetch(`${base}/trace/1`, {
+    headers: { b3: `${TRACE_ID_128}-${ENVOY_SPAN_ID}-1`, 'x-b3-traceid': '1111111111111111', 'x-b3-spanid': '2222222222222222', 'x-b3-sampled': '1' },
+  });
+  const { server } = await settledSpans(spans);
+  assert.equal(server.context().traceIdStr, TRACE_ID_128);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
+  assert.equal(downstream.requests[0]['x-b3-traceid'], TRACE_ID_128);
+});
+
+test('in b3 mode, a malformed single b3 header is ignored and the x-b3 headers are read', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url, propagation: 'b3' } });
+  const res = await fetch(`${base}/trace/1`, {
+    headers: { b3: 'not-a-context', 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': ENVOY_SPAN_ID, 'x-b3-sampled': '1' },
+  });
+  assert.equal(res.status, 200);
+  const { server } = await settledSpans(spans);
+  assert.equal(server.context().traceIdStr, TRACE_ID);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
+});
+
+test('in jaeger mode, joins a trace that arrives with a single b3 header only', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  await fetch(`${base}/trace/1`, { headers: { b3: `${TRACE_ID}-${ENVOY_SPAN_ID}-1` } });
+  const { server, client } = await settledSpans(spans);
+  assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
+  assert.equal(downstream.requests[0]['uber-trace-id'], `${TRACE_ID}:${client.context().spanIdStr}:${server.context().spanIdStr}:1`);
 });

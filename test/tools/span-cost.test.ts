@@ -23,6 +23,7 @@ test("the traced Envoy gets the sandbox's own Zipkin settings, reporting to the 
     collector_endpoint: '/api/v2/spans',
     collector_endpoint_version: 'HTTP_JSON',
     shared_span_context: false,
+    trace_context_option: 'USE_B3_WITH_W3C_PROPAGATION',
   });
   assert.deepEqual(config.layered_runtime.layers[0].static_layer, { 'tracing.zipkin.flush_interval_ms': 1000, 'tracing.zipkin.min_flush_spans': 25 });
   assert.deepEqual(config.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 9411 });
