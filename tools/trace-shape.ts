@@ -74,10 +74,12 @@ export interface ShapeOptions {
   status?: number | null;
   /** Check that every child starts and ends within its parent (default true). */
   timing?: boolean;
+  /** The span the root hop hangs under: a traced caller's, which is not in the trace (default: none). */
+  rootParent?: string;
 }
 
 /** Everything wrong with the trace, one line each, naming the hop; empty when it is whole. */
-export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200, timing = true }: ShapeOptions = {}): string[] {
+export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200, timing = true, rootParent }: ShapeOptions = {}): string[] {
   const problems: string[] = [];
   const matched: Array<Span | undefined> = hops.map((hop) =>
     trace.spans.find((s) => s.service === hop.service && s.operation === hop.operation),
@@ -91,7 +93,9 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
     }
     if (span.traceId !== trace.traceId) problems.push(`${name} has trace id ${span.traceId}, not ${trace.traceId}`);
     if (hop.parent === null) {
-      if (span.parentId) problems.push(`${name} should be the root but has parent ${span.parentId}`);
+      if (rootParent && span.parentId !== rootParent) {
+        problems.push(`${name} should hang under the caller's span ${rootParent} but has parent ${span.parentId ?? 'none'}`);
+      } else if (!rootParent && span.parentId) problems.push(`${name} should be the root but has parent ${span.parentId}`);
     } else {
       const parent = matched[hop.parent];
       if (parent && span.parentId !== parent.spanId) {

@@ -3,6 +3,7 @@
  * the whole file, suites in order (the faults last, they stop things).
  */
 import { after, before, describe } from 'node:test';
+import { callerSuite } from './callers';
 import { composeSuite } from './compose';
 import { ComposeTarget } from './compose-target';
 import { faultSuite } from './faults';
@@ -26,6 +27,7 @@ describe('the sandbox, end to end', () => {
   });
 
   traceSuite(current);
+  callerSuite(current);
   samplingSuite(current);
   // Health checks and published ports exist only under a Docker engine.
   if (process.env.E2E_TARGET === 'compose') composeSuite(() => current() as ComposeTarget);

@@ -75,6 +75,20 @@ test('reports a root that has a parent', () => {
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS), ['front-proxy "front-proxy /trace" should be the root but has parent zz']);
 });
 
+test("checks that the root hangs under a traced caller's span when one is named", () => {
+  const trace = wholeTrace();
+  span(trace, 'a').parentId = 'caller';
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { rootParent: 'caller' }), []);
+  span(trace, 'a').parentId = 'someone-else';
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { rootParent: 'caller' }), [
+    'front-proxy "front-proxy /trace" should hang under the caller\'s span caller but has parent someone-else',
+  ]);
+  span(trace, 'a').parentId = undefined;
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { rootParent: 'caller' }), [
+    'front-proxy "front-proxy /trace" should hang under the caller\'s span caller but has parent none',
+  ]);
+});
+
 test('reports a span from another trace', () => {
   const trace = wholeTrace();
   span(trace, 'd').traceId = 'other';

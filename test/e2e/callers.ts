@@ -1,0 +1,50 @@
+/**
+ * A caller that is traced itself sends its context with the request. Whatever
+ * form it uses, the request's seven spans land in the caller's trace, under the
+ * caller's span. The caller here is the test: its span is never reported, so the
+ * front proxy's span hangs under a span Jaeger does not have.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { TRACE_HOPS } from '../../tools/trace-shape';
+import { wholeTrace } from './expect';
+import { get } from './http';
+import { Target } from './target';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+interface CallerForm {
+  name: string;
+  traceIdBytes: 8 | 16;
+  headers(traceId: string, spanId: string): Record<string, string>;
+}
+
+/** Every form of context the current variant continues, as callers send it. */
+const FORMS: CallerForm[] = [
+  { name: 'single b3 header', traceIdBytes: 16, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
+  { name: 'single b3 header with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
+  { name: 'x-b3 headers with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
+  { name: 'x-b3 headers with a 128-bit trace id', traceIdBytes: 16, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
+  {
+    name: 'single b3 header beside stale x-b3 headers from elsewhere',
+    traceIdBytes: 16,
+    headers: (t, s) => ({ b3: `${t}-${s}-1`, 'x-b3-traceid': hex(16), 'x-b3-spanid': hex(8), 'x-b3-sampled': '1' }),
+  },
+  { name: 'W3C traceparent', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01` }) },
+];
+
+export function callerSuite(current: () => Target): void {
+  describe("a request that carries its caller's trace context", () => {
+    for (const form of FORMS) {
+      it(`as a ${form.name} continues the caller's trace, all seven hops under the caller's span`, async () => {
+        const target = current();
+        const [traceId, callerSpan] = [hex(form.traceIdBytes), hex(8)];
+        const answer = await get(`${target.proxy}/trace/1`, form.headers(traceId, callerSpan));
+        assert.equal(answer.status, 200, answer.body);
+        assert.equal(answer.traceId, traceId, "service1 answers in the caller's trace");
+        await wholeTrace(target, traceId, TRACE_HOPS, { rootParent: callerSpan });
+      });
+    }
+  });
+}
