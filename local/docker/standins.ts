@@ -59,6 +59,8 @@ export function standIns(bins: Binaries, node = PINNED_NODE, npm = npmHome): Sta
         cpSync(npm(), path.join(dir, 'npm'), { recursive: true });
         return [
           ...caLines,
+          // Node's official binaries link libatomic; the official slim image installs it.
+          'RUN apt-get update && apt-get install -y --no-install-recommends libatomic1 && rm -rf /var/lib/apt/lists/*',
           'COPY node /usr/local/bin/node',
           'COPY npm /usr/local/lib/node_modules/npm',
           // The official image's user, uid 1000; minbase has no useradd.
@@ -134,19 +136,24 @@ function buildBase(): void {
   }
 }
 
+/** The key a built image carries: its files' key and its Dockerfile's body, so a change to either rebuilds it. */
+export function imageKey(standIn: StandIn, body: string): string {
+  return digest(standIn.key(), body);
+}
+
 /** Builds whatever is missing or out of date; keeps the rest. */
 export function buildStandIns(bins: Binaries, node: string): void {
   if (label(BASE_IMAGE, 'sandbox.standin') === undefined) timed(`${BASE_IMAGE} (debootstrap --variant=minbase ${SUITE})`, buildBase);
   for (const standIn of standIns(bins, node)) {
-    const key = standIn.key();
-    if (label(standIn.image, 'sandbox.standin.key') === key) {
-      console.log(`docker: ${standIn.image} is up to date (stands in for ${standIn.for})`);
-      continue;
-    }
-    timed(`${standIn.image}, standing in for ${standIn.for}`, () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-'));
-      try {
-        const body = standIn.context(dir);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-'));
+    try {
+      const body = standIn.context(dir);
+      const key = imageKey(standIn, body);
+      if (label(standIn.image, 'sandbox.standin.key') === key) {
+        console.log(`docker: ${standIn.image} is up to date (stands in for ${standIn.for})`);
+        continue;
+      }
+      timed(`${standIn.image}, standing in for ${standIn.for}`, () => {
         writeFileSync(
           path.join(dir, 'Dockerfile'),
           [
@@ -158,9 +165,9 @@ export function buildStandIns(bins: Binaries, node: string): void {
           ].join('\n'),
         );
         docker(['build', '--quiet', '--tag', standIn.image, dir]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

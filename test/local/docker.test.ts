@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { standIns } from '../../local/docker/standins';
+import { imageKey, standIns } from '../../local/docker/standins';
 import { composeFiles } from '../../local/docker/compose-files';
 
 function fakeBinaries() {
@@ -43,6 +43,7 @@ test('stands in for the three images the current variant pins, under names of it
 test("the Node stand-in has the pinned node, the installer's npm, the node user, and this machine's CA bundle", () => {
   const { body, dir, bins } = build('sandbox-standin/node:26.12.1-trixie-slim');
   assert.ok(body.includes('COPY node /usr/local/bin/node'));
+  assert.ok(body.some((l) => /apt-get install .*\blibatomic1\b/.test(l)), 'the library the official binary links');
   assert.ok(body.includes('COPY npm /usr/local/lib/node_modules/npm'));
   assert.ok(body.some((l) => l.includes("echo 'node:x:1000:1000::/home/node:/bin/bash' >> /etc/passwd")));
   assert.ok(body.includes('ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'));
@@ -79,6 +80,13 @@ test('rebuilds a stand-in when its binary changes, and only then', () => {
   const node = key('sandbox-standin/node:26.12.1-trixie-slim');
   writeFileSync(bins.node, 'node 26.1');
   assert.notEqual(key('sandbox-standin/node:26.12.1-trixie-slim'), node);
+});
+
+test("rebuilds a stand-in when its Dockerfile's body changes, with the same files", () => {
+  const { standIn, body } = build('sandbox-standin/node:26.12.1-trixie-slim');
+  const text = body.join('\n');
+  assert.equal(imageKey(standIn, text), imageKey(standIn, text));
+  assert.notEqual(imageKey(standIn, `${text}\nRUN true`), imageKey(standIn, text));
 });
 
 test('the Compose e2e picks its files from the environment, and refuses a variant it does not know', () => {
