@@ -1,7 +1,4 @@
-/** The benchmark's results as a Markdown report, and the README's copy of it. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { ROOT } from '../local/binaries';
+/** The benchmark's results as a Markdown report (bench/results.md). */
 import type { Delivery, MemoryRun, Plan } from './bench';
 import { LoadResult } from './load';
 import { ZIPKIN_MIN_FLUSH_SPANS } from '../local/render';
@@ -161,16 +158,4 @@ Resident memory per process (MiB) across the memory run:
 
 ${memory}
 `;
-}
-
-const START = '<!-- bench:start -->';
-const END = '<!-- bench:end -->';
-
-export function updateReadme(markdown: string): void {
-  const file = path.join(ROOT, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) return;
-  writeFileSync(file, `${readme.slice(0, start + START.length)}\n${markdown}${readme.slice(end)}`);
 }

@@ -85,15 +85,28 @@ export class JaegerClient {
     try {
       return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      const { cause, message } = err as { cause?: { code?: string; message?: string }; message: string };
-      const reason = cause?.code ?? cause?.message ?? message;
-      throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${reason})`);
+      throw this.unavailable(path, err);
     }
   }
 
   private async json<T>(res: Response): Promise<T> {
     if (!res.ok) throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} answered ${res.status} to ${res.url}`);
-    return (await res.json()) as T;
+    try {
+      return (await res.json()) as T;
+    } catch (err) {
+      throw this.unavailable(new URL(res.url).pathname + new URL(res.url).search, err);
+    }
+  }
+
+  /** One line that says which call failed, and for a timeout how long it was given and what to try. */
+  private unavailable(path: string, err: unknown): JaegerUnavailable {
+    const { cause, message, name } = err as { cause?: { code?: string; message?: string }; message: string; name?: string };
+    if (name === 'TimeoutError') {
+      return new JaegerUnavailable(
+        `Jaeger at ${this.baseUrl} did not answer GET ${path.slice(0, 120)} within ${this.timeoutMs} ms (a busy machine? ask for fewer traces, or try again)`,
+      );
+    }
+    return new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${cause?.code ?? cause?.message ?? message})`);
   }
 }
 

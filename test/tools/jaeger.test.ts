@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { JaegerClient } from '../../tools/jaeger';
 import { listen } from '../services/helpers';
@@ -71,5 +73,18 @@ test('reads a trace from the query API, with the finish an Envoy span logged', a
         error: true,
       },
     ],
+  });
+});
+
+test('a Jaeger that takes too long is named with the call, the time it was given and what to try', async (t) => {
+  const server = http.createServer(() => {}); // never answers
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await assert.rejects(new JaegerClient(base, 200).traces('front-proxy', { limit: 7000 }), {
+    message: `Jaeger at ${base} did not answer GET /api/traces?service=front-proxy&limit=7000&lookback=1h within 200 ms (a busy machine? ask for fewer traces, or try again)`,
   });
 });
