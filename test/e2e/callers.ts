@@ -20,31 +20,36 @@ interface CallerForm {
   headers(traceId: string, spanId: string): Record<string, string>;
 }
 
-/** Every form of context the current variant continues, as callers send it. */
-const FORMS: CallerForm[] = [
-  { name: 'single b3 header', traceIdBytes: 16, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
-  { name: 'single b3 header with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
-  { name: 'x-b3 headers with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
-  { name: 'x-b3 headers with a 128-bit trace id', traceIdBytes: 16, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
-  {
-    name: 'single b3 header beside stale x-b3 headers from elsewhere',
-    traceIdBytes: 16,
-    headers: (t, s) => ({ b3: `${t}-${s}-1`, 'x-b3-traceid': hex(16), 'x-b3-spanid': hex(8), 'x-b3-sampled': '1' }),
-  },
-  { name: 'W3C traceparent', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01` }) },
-];
+/** Every form of context the sandbox continues, as callers send it: the plugin reads uber-trace-id alone. */
+const FORMS: Record<Target['propagation'], CallerForm[]> = {
+  jaeger: [{ name: 'uber-trace-id header', traceIdBytes: 8, headers: (t, s) => ({ 'uber-trace-id': `${t}:${s}:0:1` }) }],
+  b3: [
+    { name: 'single b3 header', traceIdBytes: 16, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
+    { name: 'single b3 header with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ b3: `${t}-${s}-1` }) },
+    { name: 'x-b3 headers with a 64-bit trace id', traceIdBytes: 8, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
+    { name: 'x-b3 headers with a 128-bit trace id', traceIdBytes: 16, headers: (t, s) => ({ 'x-b3-traceid': t, 'x-b3-spanid': s, 'x-b3-sampled': '1' }) },
+    {
+      name: 'single b3 header beside stale x-b3 headers from elsewhere',
+      traceIdBytes: 16,
+      headers: (t, s) => ({ b3: `${t}-${s}-1`, 'x-b3-traceid': hex(16), 'x-b3-spanid': hex(8), 'x-b3-sampled': '1' }),
+    },
+    { name: 'W3C traceparent', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01` }) },
+  ],
+};
 
 export function callerSuite(current: () => Target): void {
   describe("a request that carries its caller's trace context", () => {
-    for (const form of FORMS) {
-      it(`as a ${form.name} continues the caller's trace, all seven hops under the caller's span`, async () => {
-        const target = current();
-        const [traceId, callerSpan] = [hex(form.traceIdBytes), hex(8)];
-        const answer = await get(`${target.proxy}/trace/1`, form.headers(traceId, callerSpan));
-        assert.equal(answer.status, 200, answer.body);
-        assert.equal(answer.traceId, traceId, "service1 answers in the caller's trace");
-        await wholeTrace(target, traceId, TRACE_HOPS, { rootParent: callerSpan });
-      });
-    }
+    it("continues the caller's trace in every form the variant reads, all seven hops under the caller's span", async (t) => {
+      const target = current();
+      for (const form of FORMS[target.propagation]) {
+        await t.test(`as a ${form.name}`, async () => {
+          const [traceId, callerSpan] = [hex(form.traceIdBytes), hex(8)];
+          const answer = await get(`${target.proxy}/trace/1`, form.headers(traceId, callerSpan));
+          assert.equal(answer.status, 200, answer.body);
+          assert.equal(answer.traceId, traceId, "service1 answers in the caller's trace");
+          await wholeTrace(target, traceId, TRACE_HOPS, { rootParent: callerSpan });
+        });
+      }
+    });
   });
 }

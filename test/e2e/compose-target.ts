@@ -83,6 +83,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
   const running = (container: Container) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
   return {
     name: `docker compose (${files.join(', ')})`,
+    propagation: zipkin ? 'b3' : 'jaeger',
     proxy,
     jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),
     samplingUrl: `http://127.0.0.1:${port('SAMPLING_PORT', 5778)}`,

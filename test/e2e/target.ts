@@ -24,6 +24,8 @@ export interface SamplingSubject {
 
 export interface Target {
   name: string;
+  /** The context format the sandbox's Envoys read and write: Jaeger's plugin, or Zipkin's B3. */
+  propagation: 'jaeger' | 'b3';
   proxy: string;
   jaeger: JaegerClient;
   samplingUrl: string;
@@ -53,6 +55,7 @@ export async function localTarget(): Promise<Target> {
   const processesOf = (container: Container) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
   return {
     name: 'local processes',
+    propagation: 'b3',
     proxy: PROXY_URL,
     jaeger: new JaegerClient(JAEGER_QUERY_URL),
     samplingUrl: JAEGER_SAMPLING_URL,
