@@ -106,3 +106,9 @@ test('service1 calls service2 through its egress listener, service2 is a leaf', 
     assert.equal(env.JAEGER_SAMPLER_MANAGER_HOST_PORT, 'jaeger:5778');
   }
 });
+
+test('both variants are one Compose project, so a plain docker compose down stops either', () => {
+  assert.equal(readYaml('docker-compose.yml').name, 'envoy-jaeger');
+  assert.equal(readYaml('docker-compose.zipkin.yml').name, undefined, 'the override keeps the project name');
+  assert.deepEqual(Object.keys(readYaml('docker-compose.zipkin.yml').services).sort(), ['front-envoy', 'service1', 'service2']);
+});
