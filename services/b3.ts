@@ -34,9 +34,8 @@ export function multiFromSingle(value: string): Record<string, string> | undefin
 
 /** The headers as the multi-header codec should read them: a valid `b3` replaces every x-b3-* header. */
 export function readSingleHeader(headers: Headers): Headers {
-  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'b3');
-  const value = name === undefined ? undefined : headers[name];
-  const multi = typeof value === 'string' ? multiFromSingle(value) : undefined;
+  const single = Object.entries(headers).find(([key]) => key.toLowerCase() === 'b3');
+  const multi = typeof single?.[1] === 'string' ? multiFromSingle(single[1]) : undefined;
   if (!multi) return headers;
   const rest = Object.fromEntries(Object.entries(headers).filter(([key]) => !MULTI_HEADERS.includes(key.toLowerCase())));
   return { ...rest, ...multi };

@@ -85,3 +85,16 @@ test('is ready once the process itself listens on its address', async (t) => {
   assert.ok(listen.port > 0);
   assert.equal(running.child.exitCode, null);
 });
+
+test('reports a process that dies while its last readiness check runs', async (t) => {
+  const reports: string[] = [];
+  const g = group(t, reports);
+  // The check starts while the process runs and passes after it has exited.
+  await g.start({
+    ...sleeper('service1'),
+    args: ['-e', 'setTimeout(() => process.exit(4), 200)'],
+    ready: () => new Promise((resolve) => setTimeout(resolve, 800)),
+  });
+  await pollUntil(() => assert.equal(reports.length, 1), 'the report');
+  assert.match(reports[0], /^service1 exited unexpectedly \(exit code 4\)/);
+});

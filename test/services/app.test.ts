@@ -65,6 +65,13 @@ test('answers 400 with a one-line reason when the trace number is not an integer
   assert.equal(tag(span, 'http.status_code'), 400);
 });
 
+test('answers 400 to /service/ with a number that is not a service number, as /trace/ does', async (t) => {
+  const { base } = await startApp(t);
+  const res = await fetch(`${base}/service/abc`);
+  assert.equal(res.status, 400);
+  assert.equal(await res.text(), `Parameter 'n' must be a positive integer, got "abc"\n`);
+});
+
 test('keeps the 400 reason on one line when the path holds a newline or is very long', async (t) => {
   const { base } = await startApp(t);
   const newline = await fetch(`${base}/trace/%0Aabc`);

@@ -59,3 +59,16 @@ test('without a valid b3 header the headers are read as they came', () => {
   const repeated = { b3: ['64fe8b2a57d3eff7-e457b5a2e4d86bd1', '64fe8b2a57d3eff7-e457b5a2e4d86bd1'], ...multi };
   assert.equal(readSingleHeader(repeated), repeated);
 });
+
+test('a b3 header with the sampling state alone drops every stale x-b3 header, wherever it stands', () => {
+  const read = readSingleHeader({
+    'x-request-id': 'rid',
+    'x-b3-traceid': '1111111111111111',
+    'x-b3-spanid': '2222222222222222',
+    'x-b3-parentspanid': '3333333333333333',
+    'x-b3-sampled': '1',
+    'x-b3-flags': '1',
+    b3: '0',
+  });
+  assert.deepEqual(read, { 'x-request-id': 'rid', b3: '0', 'x-b3-sampled': '0' });
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import http from 'node:http';
+import net from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
@@ -148,4 +149,22 @@ test('on SIGTERM finishes the in-flight request, flushes its spans and exits 0',
   // Thrift binary (0x8001), which Jaeger takes on 6832; its 6831 expects compact (0x82) and drops these.
   assert.deepEqual([...agent.received[0].subarray(0, 2)], [0x80, 0x01]);
   await assert.rejects(fetch(`${server.base}/trace/1`), /ECONNREFUSED/);
+});
+
+test('keeps an idle keep-alive connection for KEEP_ALIVE_TIMEOUT_MS, says so in Keep-Alive, then closes it', { timeout: 30_000 }, async (t) => {
+  const server = await startServer(t, { SERVICE_NAME: '2', JAEGER_DISABLED: 'true', KEEP_ALIVE_TIMEOUT_MS: '7000' });
+  const socket = net.connect(Number(new URL(server.base).port), '127.0.0.1');
+  t.after(() => socket.destroy());
+  let answer = '';
+  socket.on('data', (chunk) => (answer += chunk));
+  const closed = once(socket, 'close').then(() => performance.now());
+  socket.write('GET /healthz HTTP/1.1\r\nHost: service2\r\n\r\n');
+  await pollUntil(() => assert.match(answer, /\r\n\r\nok\n$/), 'the answer');
+  const answered = performance.now();
+  assert.match(answer, /^keep-alive: timeout=7\r$/im);
+  // Node's own default would have closed it after 5 s.
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  assert.equal(socket.destroyed, false, 'still open after 6 s');
+  const idleMs = (await closed) - answered;
+  assert.ok(idleMs < 15_000, `closed after ${idleMs.toFixed(0)} ms idle`);
 });

@@ -3,7 +3,7 @@
  * Envoy: a process that records how it was started and stops on SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
@@ -40,21 +40,33 @@ process.on('SIGTERM', () => {
   chmodSync(path.join(dir, 'envoy'), 0o755);
 }
 
-async function startContainer(t: TestContext, env: Record<string, string>) {
+/** Starts the script; a variable given as undefined is left out of its environment. */
+async function startContainer(t: TestContext, env: Record<string, string | undefined>) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'start-service-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   fakeEnvoy(dir);
+  const all: Record<string, string | undefined> = {
+    PATH: `${dir}:${process.env.PATH}`,
+    ENVOY_TEMPLATE: path.join(ROOT, 'service-envoy-jaeger.yaml'),
+    PORT: '0',
+    JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:9',
+    SPAN_FLUSH_SECONDS: '1',
+    ...env,
+  };
   const started = startProcess(t, 'bash', [path.join(ROOT, 'start-service.sh')], {
     cwd: ROOT,
-    env: {
-      PATH: `${dir}:${process.env.PATH}`,
-      ENVOY_TEMPLATE: path.join(ROOT, 'service-envoy-jaeger.yaml'),
-      PORT: '0',
-      JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:9',
-      SPAN_FLUSH_SECONDS: '1',
-      ...env,
-    },
+    env: Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Record<string, string>,
   });
   return { dir, ...started };
+}
+
+/** SIGTERM to the container once its service listens; resolves to how long Envoy outlived the service. */
+async function stopAndMeasureFlush(c: Awaited<ReturnType<typeof startContainer>>, service: string): Promise<number> {
+  await pollUntil(() => assert.match(c.output(), new RegExp(`${service} listening on`)), 'the service to listen', { timeoutMs: 10_000 });
+  await pollUntil(() => assert.ok(existsSync(path.join(c.dir, 'envoy-args'))), 'envoy to start');
+  c.child.kill('SIGTERM');
+  assert.equal(await c.exited, 0, c.output());
+  return Number(readFileSync(path.join(c.dir, 'envoy-outlived-ms'), 'utf8'));
 }
 
 test('renders the sidecar for its service and stops Envoy only after the service has finished', async (t) => {
@@ -94,4 +106,10 @@ test('refuses a SERVICE_NAME that is not a number, in one line', async (t) => {
   const c = await startContainer(t, { SERVICE_NAME: 'two' });
   assert.equal(await c.exited, 2);
   assert.equal(c.output(), "start-service: SERVICE_NAME must be the service number (1, 2), got 'two'\n");
+});
+
+test('without SPAN_FLUSH_SECONDS, keeps the sidecar two seconds after the service, two flushes of its tracer', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '2', SPAN_FLUSH_SECONDS: undefined });
+  const outlived = await stopAndMeasureFlush(c, 'service2');
+  assert.ok(outlived >= 1900 && outlived < 4000, `Envoy outlived the service by ${outlived} ms, expected about 2000`);
 });

@@ -76,6 +76,31 @@ test('reads a trace from the query API, with the finish an Envoy span logged', a
   });
 });
 
+test("reads a client Envoy span's finish from its cr log, and ignores other events", async (t) => {
+  const clientSpan = {
+    traceID: 'a2',
+    spanID: 'c1',
+    operationName: 'egress service2',
+    references: [],
+    startTime: 1_000_000,
+    duration: 2_000,
+    tags: [],
+    logs: [
+      { timestamp: 1_000_500, fields: [{ key: 'event', type: 'string', value: 'cs' }] },
+      { timestamp: 1_002_700, fields: [{ key: 'event', type: 'string', value: 'cr' }] },
+    ],
+    processID: 'p1',
+  };
+  const other = { ...clientSpan, spanID: 'c2', logs: [{ timestamp: 1_009_000, fields: [{ key: 'event', type: 'string', value: 'sr' }] }] };
+  const base = await listen(t, (_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ data: [{ traceID: 'a2', processes: { p1: { serviceName: 'service1' } }, spans: [clientSpan, other] }] }));
+  });
+  const trace = await new JaegerClient(base).trace('a2');
+  assert.equal(trace?.spans.find((s) => s.spanId === 'c1')?.finishUs, 1_002_700);
+  assert.equal(trace?.spans.find((s) => s.spanId === 'c2')?.finishUs, undefined);
+});
+
 test('a Jaeger that takes too long is named with the call, the time it was given and what to try', async (t) => {
   const server = http.createServer(() => {}); // never answers
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
