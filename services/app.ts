@@ -1,5 +1,6 @@
 /**
  * createApp builds the Express app from its dependencies; importing it starts nothing.
+ * The routes read top to bottom; how a span's timing is kept is in span-timing.ts.
  *
  *   GET /trace/:n    call the downstream service (if any), then say hello
  *   GET /service/:n  say hello without calling anyone
@@ -8,7 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import express, { NextFunction, Request, Response } from 'express';
 import { Span, Tags, Tracer } from 'opentracing';
-import { nowMs } from './clock';
+import { finishWithResponse, nowMs } from './span-timing';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound, shorten } from './errors';
@@ -52,25 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
     (res.locals as Locals).span = span;
     const traceId = span.context().toTraceId();
     if (traceId) res.setHeader(TRACE_ID_HEADER, traceId);
-    let finished = false;
-    const finish = (endMs: number, sent: boolean) => {
-      if (finished) return;
-      finished = true;
-      span.setTag(Tags.HTTP_STATUS_CODE, res.statusCode);
-      if (!sent) span.log({ event: 'client disconnected before the response was sent' });
-      span.finish(endMs);
-    };
-    // The span ends when the response is ended, before its last bytes can reach the sidecar,
-    // so it lies inside the sidecar's span. A 'finish' event would come a busy event loop later.
-    const end = res.end;
-    res.end = function (this: Response, ...args: Parameters<Response['end']>) {
-      const endMs = nowMs();
-      res.end = end;
-      const result = end.apply(this, args);
-      finish(endMs, true);
-      return result;
-    } as Response['end'];
-    res.once('close', () => finish(nowMs(), res.writableEnded));
+    finishWithResponse(span, res);
     next();
   };
 
@@ -125,10 +108,6 @@ function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunc
   }
   if (status >= 500 && !(err instanceof HttpError)) {
     console.error(`${req.method} ${req.originalUrl} failed:`, err);
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
   }
   res.status(status).type('text/plain').send(`${reason}\n`);
 }

@@ -10,6 +10,9 @@
 import { Extractor, Injector, ZipkinB3TextMapCodec } from 'jaeger-client';
 import { SpanContext } from 'opentracing';
 
+/** The opentracing format name the B3 codec is registered and looked up under. */
+export const B3_FORMAT = 'b3-http-headers';
+
 type Headers = Record<string, string | string[] | undefined>;
 
 const MULTI_HEADERS = ['x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'];

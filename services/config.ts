@@ -15,7 +15,7 @@ export interface Config {
   downstreamTimeoutMs: number;
   /** Which trace headers this service writes: uber-trace-id or the x-b3-* family. */
   propagation: Propagation;
-  /** Seconds to wait for in-flight requests on shutdown before giving up. */
+  /** Milliseconds to wait for in-flight requests on shutdown before giving up. */
   shutdownTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestInfo, RequestInit, Response } from 'node-fetch';
 import { Span, Tags, Tracer } from 'opentracing';
-import { nowMs } from './clock';
+import { nowMs } from './span-timing';
 import { Propagation } from './config';
 import { DownstreamError } from './errors';
 import { downstreamHeaders } from './propagation';

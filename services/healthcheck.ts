@@ -2,6 +2,8 @@
  * The container health check: healthy when both the sidecar Envoy and the
  * service answer. It talks to each directly, so it never creates a trace.
  */
+import fetch from 'node-fetch';
+
 const checks = [
   `http://127.0.0.1:${process.env.ENVOY_ADMIN_PORT || 8001}/ready`,
   `http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 8080}/healthz`,
@@ -9,7 +11,7 @@ const checks = [
 
 async function main(): Promise<void> {
   for (const url of checks) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(url, { timeout: 2000 });
     if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   }
 }

@@ -7,7 +7,7 @@
 import { FORMAT_HTTP_HEADERS, Span, SpanContext, Tracer } from 'opentracing';
 import { IncomingHttpHeaders } from 'node:http';
 import { Propagation } from './config';
-import { B3_FORMAT } from './tracing';
+import { B3_FORMAT } from './b3';
 
 /**
  * Request-scoped headers copied unchanged to the downstream call. The trace context
@@ -52,9 +52,9 @@ export function downstreamHeaders(
   propagation: Propagation,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
+  // Node joins a repeated header into one string; only set-cookie stays a list, and it is not forwarded.
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || !isForwarded(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (isForwarded(name)) headers[name] = String(value);
   }
   tracer.inject(span.context(), FORMAT[propagation], headers);
   return headers;

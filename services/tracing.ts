@@ -4,12 +4,10 @@
  * variable (JAEGER_AGENT_HOST, JAEGER_SAMPLER_TYPE, JAEGER_TAGS, ...) still works.
  */
 import { initTracerFromEnv, JaegerTracer, Logger, TracingConfig } from 'jaeger-client';
-import { B3Codec } from './b3';
+import { B3Codec, B3_FORMAT } from './b3';
 import { Propagation } from './config';
 import { readEveryStrategyForm } from './sampling';
 
-/** The opentracing format name under which the B3 codec is registered. */
-export const B3_FORMAT = 'b3-http-headers';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { TestContext } from 'node:test';
-import { tethered } from '../local/processes';
+import { tethered } from '../topology/processes';
 
 export interface Started {
   child: ChildProcess;

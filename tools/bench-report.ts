@@ -1,11 +1,47 @@
 /** The benchmark's results as a Markdown report (bench/results.md). */
-import type { Delivery, MemoryRun, Plan } from './bench';
 import { LoadResult } from './load';
-import { ZIPKIN_MIN_FLUSH_SPANS } from '../local/render';
-import { SpanCost, SpanCostMode, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
+import { ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
+import { SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
 import { ms, table } from './stats';
 
 export const PROXY_PATH = '/trace/1';
+
+export interface Plan {
+  concurrency: number;
+  throughputS: number;
+  latencyRps: number;
+  latencyS: number;
+  deliveryRps: number;
+  deliveryS: number;
+  /** Traced requests in the memory run, and their rate. */
+  memoryRequests: number;
+  memoryRps: number;
+  /** Steady runs at deliveryRps, tracing on and off in turn: the CPU ratio is their mean. */
+  steadyPairs: number;
+  /** One span's cost, measured alone. */
+  spanCost: SpanCostPlan;
+}
+
+export interface Delivery {
+  incomplete: string[];
+  requests: number;
+  answered200: number;
+  complete: number;
+  missingHops: Record<string, number>;
+  udpDrops: Record<number, number>;
+  zipkin: Record<string, number>;
+  waitedS: number;
+  /** Complete traces with a child outside its parent by more than SKEW_US, and the worst case per hop. */
+  nesting: { outside: number; worst: Record<string, { early: number; late: number; traces: number }> };
+}
+
+export interface MemoryRun {
+  rps: number;
+  /** Jaeger's in-memory trace limit (jaeger/config.yaml). */
+  maxTraces: number;
+  /** Resident MiB per process, before the run and after each slice of it. */
+  samples: Array<{ requests: number; rssMiB: Record<string, number> }>;
+}
 
 export interface Results {
   date: string;

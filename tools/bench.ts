@@ -15,36 +15,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { PROXY_PATH, renderMarkdown, Results } from './bench-report';
+import { Delivery, MemoryRun, Plan, PROXY_PATH, renderMarkdown, Results } from './bench-report';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { jaegerTraceLimit, Sandbox, startSandbox, RUN_DIR } from '../local/sandbox';
-import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../local/binaries';
-import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../local/topology';
+import { jaegerTraceLimit, Sandbox, startSandbox, RUN_DIR } from '../topology/sandbox';
+import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../toolchain/binaries';
+import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../topology/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { rssOf } from './memory';
 import { envoyStats } from './envoy-admin';
 import { JaegerClient, Trace } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
-import { measureEnvoySpan, measureServiceSpan, SpanCost, SpanCostPlan } from './span-cost';
+import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
 import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
 
-export interface Plan {
-  concurrency: number;
-  throughputS: number;
-  latencyRps: number;
-  latencyS: number;
-  deliveryRps: number;
-  deliveryS: number;
-  /** Traced requests in the memory run, and their rate. */
-  memoryRequests: number;
-  memoryRps: number;
-  /** Steady runs at deliveryRps, tracing on and off in turn: the CPU ratio is their mean. */
-  steadyPairs: number;
-  /** One span's cost, measured alone. */
-  spanCost: SpanCostPlan;
-}
 
 const FULL: Plan = {
   concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30,
@@ -116,18 +101,6 @@ async function zipkinStats(sandbox: Sandbox): Promise<Record<string, number>> {
   return totals;
 }
 
-export interface Delivery {
-  incomplete: string[];
-  requests: number;
-  answered200: number;
-  complete: number;
-  missingHops: Record<string, number>;
-  udpDrops: Record<number, number>;
-  zipkin: Record<string, number>;
-  waitedS: number;
-  /** Complete traces with a child outside its parent by more than SKEW_US, and the worst case per hop. */
-  nesting: { outside: number; worst: Record<string, { early: number; late: number; traces: number }> };
-}
 
 type Counted = Pick<Delivery, 'complete' | 'missingHops' | 'incomplete' | 'waitedS' | 'nesting'>;
 
@@ -191,13 +164,6 @@ function collectTraceIds(ids: string[]): RunOptions['onAnswer'] {
   };
 }
 
-export interface MemoryRun {
-  rps: number;
-  /** Jaeger's in-memory trace limit (jaeger/config.yaml). */
-  maxTraces: number;
-  /** Resident MiB per process, before the run and after each slice of it. */
-  samples: Array<{ requests: number; rssMiB: Record<string, number> }>;
-}
 
 /** Traced requests in slices, with every process's resident memory after each. */
 async function memoryRun(sandbox: Sandbox, plan: Plan, maxTraces: number): Promise<MemoryRun> {

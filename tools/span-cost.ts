@@ -15,9 +15,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { nativeToZipkin } from '../local/render';
-import { httpOk, ProcessGroup, ProcessSpec } from '../local/processes';
-import { Listen, takenListens } from '../local/ports';
+import { nativeToZipkin } from '../topology/render';
+import { httpOk, ProcessGroup, ProcessSpec } from '../topology/processes';
+import { Listen, takenListens } from '../topology/ports';
 import { cpuSeconds } from './cpu';
 import { runLoad } from './load';
 

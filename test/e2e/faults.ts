@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
 import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { Answer, envoyStat, get } from './http';

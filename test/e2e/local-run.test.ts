@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, after } from 'node:test';
-import { ROOT } from '../../local/binaries';
-import { holderOf, Listen, takenListens } from '../../local/ports';
-import { RUN_DIR, sandboxPlan } from '../../local/sandbox';
-import { pollUntil } from '../../tools/poll';
+import { ROOT } from '../../toolchain/binaries';
+import { holderOf, Listen, takenListens } from '../../topology/ports';
+import { RUN_DIR, sandboxPlan } from '../../topology/sandbox';
+import { pollUntil } from '../../lib/poll';
 import { startProcess } from '../process';
 
-const RUN = [path.join(ROOT, 'dist', 'local', 'run.js')];
+const RUN = [path.join(ROOT, 'dist', 'topology', 'run.js')];
 
 /** Every file of a run folder with its size and modification time. */
 function snapshot(dir: string): Map<string, string> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { withLogs } from './expect';
 import { get } from './http';
 import { Target } from './target';

@@ -8,7 +8,11 @@ import { composeSuite } from './compose';
 import { ComposeTarget } from './compose-target';
 import { faultSuite } from './faults';
 import { samplingSuite } from './sampling';
-import { Target, target } from './target';
+import { localTarget } from './local-target';
+import { composeTarget } from './compose-target';
+import { Target } from './target';
+
+const target = (): Promise<Target> => (process.env.E2E_TARGET === 'compose' ? composeTarget() : localTarget());
 import { traceSuite } from './traces';
 
 describe('the sandbox, end to end', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SERVICE_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
 import { randomUUID } from 'node:crypto';
 import { MIN_KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { TRACE_TIMEOUT_MS, wholeTrace } from './expect';
 import { get } from './http';
 import { Target } from './target';

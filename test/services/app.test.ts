@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { Tracer } from 'opentracing';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { createApp, errorResponse } from '../../services/app';
 import { DownstreamError, HttpError } from '../../services/errors';
-import { nowMs } from '../../services/clock';
+import { nowMs } from '../../services/span-timing';
 import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
 test('answers /service/1 with the service number, host names and the trace id', async (t) => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { FORWARDED_HEADERS } from '../../services/propagation';
 import { createTracer } from '../../services/tracing';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { recordingDownstream, RecordedSpan, spanNamed, startApp, withEnv } from './helpers';
 
 const TRACE_ID = '4bf92f3577b34da6';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, TestContext } from 'node:test';
 import { JaegerTracer } from 'jaeger-client';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { readStrategy } from '../../services/sampling';
 import { createTracer } from '../../services/tracing';
 import { listen, withEnv } from './helpers';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import fetch from 'node-fetch';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { startProcess, Started } from '../process';
 import { recordingDownstream } from './helpers';
 

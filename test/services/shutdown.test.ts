@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
 import fetch from 'node-fetch';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { gracefulShutdown } from '../../services/shutdown';
 
 interface Harness {

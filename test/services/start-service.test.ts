@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { startProcess } from '../process';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

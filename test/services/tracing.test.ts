@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fetch from 'node-fetch';
-import { B3_FORMAT, createTracer, stderrLogger } from '../../services/tracing';
+import { B3_FORMAT } from '../../services/b3';
+import { createTracer, stderrLogger } from '../../services/tracing';
 import { startApp, withEnv } from './helpers';
 
 test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) => {

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { imageKey, standIns } from '../../local/docker/standins';
-import { composeFiles } from '../../local/docker/compose-files';
+import { imageKey, standIns } from '../../toolchain/docker/standins';
+import { composeFiles } from '../e2e/compose-files';
 
 function fakeBinaries() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-bins-'));
@@ -94,7 +94,7 @@ test('the Compose e2e picks its files from the environment, and refuses a varian
   assert.deepEqual(composeFiles({ E2E_COMPOSE_VARIANT: 'zipkin', E2E_STANDINS: 'true' }), [
     'docker-compose.yml',
     'docker-compose.zipkin.yml',
-    'local/docker/compose.standins.yml',
+    'toolchain/docker/compose.standins.yml',
   ]);
   assert.throws(() => composeFiles({ E2E_COMPOSE_VARIANT: 'otel' }), /E2E_COMPOSE_VARIANT must be native or zipkin, got "otel"/);
 });

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { Listen, takenListens } from './ports';
 import { httpOk, ProcessGroup, ProcessSpec } from './processes';
 import { fillSidecarTemplate, renderEnvoy } from './render';
-import { Binaries, requireBinaries, ROOT } from './binaries';
+import { Binaries, requireBinaries, ROOT } from '../toolchain/binaries';
 import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS } from './topology';
 
 export const RUN_DIR = path.join(ROOT, '.local');

@@ -3,7 +3,7 @@
  * that reach no image registry (CI here). Each is built from a debootstrapped
  * Debian and carries the binaries the local topology already runs, plus what the
  * sandbox uses of the real image. They are labelled as stand-ins, named apart
- * from the real images, and only local/docker/compose.standins.yml names them.
+ * from the real images, and only toolchain/docker/compose.standins.yml names them.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,7 +37,7 @@ const digest = (...parts: Array<string | Buffer>) => {
 
 /** The npm that runs this installer: `npm run` names its entry point. */
 function npmHome(env = process.env): string {
-  if (!env.npm_execpath) throw new Error('the stand-ins are built through npm run e2e:tools, which says where npm is');
+  if (!env.npm_execpath) throw new Error('the stand-ins are built through npm run toolchain, which says where npm is');
   return path.resolve(env.npm_execpath, '..', '..');
 }
 

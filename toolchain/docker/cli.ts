@@ -11,7 +11,7 @@ async function main(command: string | undefined): Promise<void> {
   } else if (command === 'stop') {
     console.log((await stopEngine()) ? 'dockerd stopped' : 'no dockerd of ours was running');
   } else {
-    console.error('usage: node dist/local/docker/cli.js start|stop');
+    console.error('usage: node dist/toolchain/docker/cli.js start|stop');
     process.exit(2);
   }
 }

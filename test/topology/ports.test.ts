@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
-import { canBind, Listen, listensOn, takenListens } from '../../local/ports';
+import { canBind, Listen, listensOn, takenListens } from '../../topology/ports';
 
 async function holdTcp(t: TestContext): Promise<number> {
   const server = createServer();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nowMs } from '../../services/clock';
+import { nowMs } from '../../services/span-timing';
 
 test('tells time within a millisecond of the wall clock, with sub-millisecond steps', () => {
   const before = Date.now();

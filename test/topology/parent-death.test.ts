@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { test } from 'node:test';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 
 const alive = (pid: number) => {
   try {

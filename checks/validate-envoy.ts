@@ -2,19 +2,19 @@
  * `npm run validate:envoy`: every Envoy config the local topology renders from
  * the shipped YAML (with the tracer and without), and the current-Envoy
  * variant's configs as Compose runs them, checked by a real Envoy's --mode
- * validate. It needs only Envoy (`npm run e2e:tools -- envoy`).
+ * validate. It needs only Envoy (`npm run toolchain -- envoy`).
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { binaries, ROOT } from './binaries';
-import { fillSidecarTemplate, ZIPKIN_VARIANTS } from './render';
-import { sandboxSpecs, validateEnvoy } from './sandbox';
+import { binaries, ROOT } from '../toolchain/binaries';
+import { fillSidecarTemplate, ZIPKIN_VARIANTS } from '../topology/render';
+import { sandboxSpecs, validateEnvoy } from '../topology/sandbox';
 
 function main(): void {
   const { envoy } = binaries();
   if (!existsSync(envoy)) {
-    console.error(`validate:envoy: Envoy is not installed (${envoy}): run \`npm run e2e:tools -- envoy\``);
+    console.error(`validate:envoy: Envoy is not installed (${envoy}): run \`npm run toolchain -- envoy\``);
     process.exit(1);
   }
   let passed = 0;

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../local/render';
-import { localHostPort } from '../../local/topology';
+import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
+import { localHostPort } from '../../topology/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');

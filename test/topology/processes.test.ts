@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
-import { pollUntil } from '../../tools/poll';
-import { ProcessGroup, ProcessSpec } from '../../local/processes';
+import { pollUntil } from '../../lib/poll';
+import { ProcessGroup, ProcessSpec } from '../../topology/processes';
 
 function group(t: TestContext, reports: string[] = []): ProcessGroup {
   const g = new ProcessGroup(mkdtempSync(path.join(os.tmpdir(), 'process-group-')), (report) => reports.push(report));

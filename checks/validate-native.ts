@@ -2,7 +2,7 @@
  * `npm run validate:native`: the native variant's Envoy configs as shipped (the
  * front proxy, and the sidecar template filled for each service), untransformed,
  * against Envoy's API as it stood at 1.29 and the keys the Jaeger plugin reads:
- * local/envoy-api (go-control-plane v0.12.0, strict decoding, the generated
+ * checks/envoy-api (go-control-plane v0.12.0, strict decoding, the generated
  * validation rules in every typed_config, the plugin's own keys and types).
  *
  * Each check also gets broken copies that it must refuse, so a checker that
@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from './binaries';
-import { fillSidecarTemplate } from './render';
+import { ROOT } from '../toolchain/binaries';
+import { fillSidecarTemplate } from '../topology/render';
 
-const CHECKER = path.join(ROOT, 'local', 'envoy-api');
+const CHECKER = path.join(ROOT, 'checks', 'envoy-api');
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 

@@ -6,9 +6,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pollUntil } from '../../tools/poll';
+import { pollUntil } from '../../lib/poll';
 import { TOOLS_DIR } from '../binaries';
-import { tail } from '../processes';
+import { tail } from '../../lib/logs';
 
 export const DOCKER_DIR = path.join(TOOLS_DIR, 'docker');
 export const ENGINE_PID_FILE = path.join(DOCKER_DIR, 'dockerd.pid');
@@ -47,7 +47,7 @@ function ourPid(): number | undefined {
 /** Starts dockerd unless an engine answers; resolves once it does. True when this call started it. */
 export async function startEngine(): Promise<boolean> {
   if (engineAnswers()) return false;
-  if (!existsSync('/usr/sbin/dockerd')) throw new Error('dockerd is not installed: run `npm run e2e:tools -- docker`');
+  if (!existsSync('/usr/sbin/dockerd')) throw new Error('dockerd is not installed: run `npm run toolchain -- docker`');
   mkdirSync(DOCKER_DIR, { recursive: true });
   const log = openSync(ENGINE_LOG, 'a');
   const child = spawn('/usr/sbin/dockerd', [], { detached: true, stdio: ['ignore', log, log] });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { jaegerTraceLimit, sandboxSpecs, startSandbox } from '../../local/sandbox';
+import { jaegerTraceLimit, sandboxSpecs, startSandbox } from '../../topology/sandbox';
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
 const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } });

@@ -1,0 +1,49 @@
+/** The local topology as an end-to-end target: real Envoy and Jaeger as processes on loopback. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ProcessGroup } from '../../topology/processes';
+import { startSandbox } from '../../topology/sandbox';
+import { ADDRESSES, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
+import { JaegerClient } from '../../tools/jaeger';
+import type { Container, Target } from './target';
+import { sendTo } from './http';
+
+/** Faster than shipped, so the tests need not wait a minute for a sampler refresh. */
+const TEST_SERVICE_ENV = { JAEGER_SAMPLER_REFRESH_INTERVAL: '300', JAEGER_REPORTER_FLUSH_INTERVAL: '100' };
+
+
+export async function localTarget(): Promise<Target> {
+  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV });
+  const group: ProcessGroup = sandbox.group;
+  // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
+  const processesOf = (container: Container) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
+  return {
+    name: 'local processes',
+    propagation: 'b3',
+    proxy: PROXY_URL,
+    jaeger: new JaegerClient(JAEGER_QUERY_URL),
+    samplingUrl: JAEGER_SAMPLING_URL,
+    // Through the proxy, Envoy's Zipkin tracer decides; a service decides for the traces it starts.
+    sampling: { service: 'service1', send: (count, headers) => sendTo(`http://${ADDRESSES.service1}:${PORTS.service}/service/1`, count, headers) },
+    sidecarAdmin: (c) => `http://${ADDRESSES[c]}:${PORTS.envoyAdmin}`,
+    readStrategies: () => readFileSync(sandbox.strategiesFile, 'utf8'),
+    writeStrategies: (json) => writeFileSync(sandbox.strategiesFile, json),
+    async stop(container) {
+      for (const name of processesOf(container).reverse()) await group.stop(name);
+    },
+    async start(container) {
+      for (const name of processesOf(container)) {
+        if (!group.get(name)) await group.start(sandbox.specs.get(name)!);
+      }
+    },
+    async terminateService(container) {
+      if (!group.get(container)) throw new Error(`${container} is not running`);
+      await group.stop(container, { signal: 'SIGTERM' });
+    },
+    running: (container) => processesOf(container).every((name) => {
+      const p = group.get(name);
+      return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
+    }),
+    logs: () => group.tails(),
+    close: () => sandbox.stop(),
+  };
+}
