@@ -14,12 +14,16 @@ interface LoadtestAnswer {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** How long one request may take before it counts as unanswered. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
 // loadtest 8 returns a promise when given no callback; its bundled types predate that.
 const { loadTest } = require('loadtest') as {
   loadTest(options: {
     url: string;
     concurrency: number;
     requestsPerSecond?: number;
+    maxRequests?: number;
     maxSeconds: number;
     agentKeepAlive: boolean;
     timeout: number;
@@ -139,9 +143,14 @@ export async function runLoad(options: LoadOptions, { progress = false, onAnswer
       url: `${options.target}${options.path}`,
       concurrency: options.concurrency,
       requestsPerSecond: options.rps > 0 ? options.rps : undefined,
-      maxSeconds: options.durationS,
+      // A paced run sends exactly rps × duration requests and ends once every one is answered (or
+      // has timed out), so a request still in flight at the end is counted too; its time limit only
+      // stops a run that cannot keep up. An unpaced run is bounded by its duration alone.
+      ...(options.rps > 0
+        ? { maxRequests: Math.max(1, Math.round(options.rps * options.durationS)), maxSeconds: options.durationS + REQUEST_TIMEOUT_MS / 1000 }
+        : { maxSeconds: options.durationS }),
       agentKeepAlive: true,
-      timeout: 10_000,
+      timeout: REQUEST_TIMEOUT_MS,
       quiet: true,
       headers,
       statusCallback(error, answer) {
