@@ -4,10 +4,11 @@
  */
 import { promises as dns } from 'node:dns';
 import os from 'node:os';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fetch from 'node-fetch';
 import { createApp } from './app';
-import { Config, ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from './config';
 import { gracefulShutdown } from './shutdown';
 import { createTracer } from './tracing';
 
@@ -19,40 +20,46 @@ async function resolveOwnAddress(hostname: string): Promise<string> {
   }
 }
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+export interface Service {
+  server: Server;
+  /** Finishes in-flight requests, flushes the spans, then resolves. */
+  shutdown: (signal: string) => Promise<void>;
+}
+
+/** Reads the config, builds the app and listens; rejects with a one-line reason. */
+export async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
+  const config = loadConfig(env);
   const tracer = createTracer({ serviceNumber: config.serviceNumber, propagation: config.propagation });
   const hostname = os.hostname();
   const app = createApp({ config, tracer, fetch, hostname, resolvedHostname: await resolveOwnAddress(hostname) });
 
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.on('error', (err) => {
-    console.error(`service${config.serviceNumber} cannot listen on ${config.host}:${config.port}: ${err.message}`);
-    process.exit(1);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err) => {
+      tracer.close(() => {});
+      reject(new Error(`service${config.serviceNumber} cannot listen on ${config.host}:${config.port}: ${err.message}`));
+    });
   });
-  server.on('listening', () => {
-    const { address, port } = server.address() as AddressInfo;
-    const role = config.downstreamUrl ? `downstream ${config.downstreamUrl}` : 'leaf';
-    console.log(`service${config.serviceNumber} listening on ${address}:${port} (${role}, ${config.propagation} headers)`);
-  });
+  const { address, port } = server.address() as AddressInfo;
+  const role = config.downstreamUrl ? `downstream ${config.downstreamUrl}` : 'leaf';
+  console.log(`service${config.serviceNumber} listening on ${address}:${port} (${role}, ${config.propagation} headers)`);
 
   const shutdown = gracefulShutdown({ server, tracer, name: `service${config.serviceNumber}`, timeoutMs: config.shutdownTimeoutMs });
-  const exit = (signal: string) => void shutdown(signal).then(() => process.exit(0));
-  process.on('SIGTERM', () => exit('SIGTERM'));
-  process.on('SIGINT', () => exit('SIGINT'));
+  return { server, shutdown };
 }
 
-main().catch((err) => {
-  console.error(`fatal: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  startService(process.env).then(
+    ({ shutdown }) => {
+      const exit = (signal: string) => void shutdown(signal).then(() => process.exit(0));
+      process.on('SIGTERM', () => exit('SIGTERM'));
+      process.on('SIGINT', () => exit('SIGINT'));
+    },
+    (err: Error) => {
+      console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : `fatal: ${err.message}`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    },
+  );
+}

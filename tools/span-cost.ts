@@ -177,6 +177,7 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
         args: ['-c', file, '--service-cluster', serviceName, '--use-dynamic-base-id', '--log-level', 'warn'],
         listens: SPAN_COST_LISTENS,
         ready: () => httpOk(`http://${SPAN_COST_HOST}:${ADMIN_PORT}/ready`),
+        readyTimeoutMs: 20_000,
       },
     };
   });

@@ -32,7 +32,8 @@ export interface ProcessSpec {
   validate?: () => void;
   /** Resolves when the process serves; throws (to be polled again) until then. */
   ready: () => Promise<void>;
-  readyTimeoutMs?: number;
+  /** How long to poll ready() before giving up. */
+  readyTimeoutMs: number;
 }
 
 export interface Running {
@@ -110,7 +111,7 @@ export class ProcessGroup {
         }
       },
       `${spec.name} to be ready (log: ${logFile})`,
-      { timeoutMs: spec.readyTimeoutMs ?? 20_000, intervalMs: 100, stopOn: (err) => err instanceof Fatal },
+      { timeoutMs: spec.readyTimeoutMs, intervalMs: 100, stopOn: (err) => err instanceof Fatal },
     );
     ready = true;
     if (child.exitCode !== null || child.signalCode !== null) reportExit(child.exitCode, child.signalCode);

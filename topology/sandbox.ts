@@ -125,6 +125,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
       listens: envoyListens(name, rendered.yaml),
       validate: () => validateEnvoy(bins.envoy, file, rendered.serviceName),
       ready: () => httpOk(`${admin}/ready`),
+      readyTimeoutMs: 20_000,
     };
   };
 
@@ -148,6 +149,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
         env,
         listens: [{ owner: container, host: env.HOST, port: Number(env.PORT), protocol: 'tcp' }],
         ready: () => httpOk(`http://${ADDRESSES[container]}:${PORTS.service}/healthz`),
+        readyTimeoutMs: 20_000,
       },
       envoySpec(`${container}-envoy`, container, fillSidecarTemplate(read('service-envoy-jaeger.yaml'), number)),
     ];
@@ -160,6 +162,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
     env: { JAEGER_LISTEN_HOST: ADDRESSES.jaeger, SAMPLING_STRATEGIES_FILE: strategiesFile },
     listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),
     ready: () => httpOk(`http://${ADDRESSES.jaeger}:${PORTS.jaegerHealth}/status`),
+    // Its first start on a cold machine (the Go runtime, every extension) takes longer.
     readyTimeoutMs: 30_000,
   };
 

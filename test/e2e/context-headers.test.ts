@@ -64,6 +64,7 @@ for (const [shipped, inside, port] of [
         command: requireBinaries().envoy,
         args: ['-c', file, '--use-dynamic-base-id', '--log-level', 'warn'],
         ready: () => httpOk(`http://${HOST}:8001/ready`),
+        readyTimeoutMs: 20_000,
       });
     });
     after(async () => {

@@ -8,6 +8,8 @@ import { test, TestContext } from 'node:test';
 import fetch from 'node-fetch';
 import { pollUntil } from '../../lib/poll';
 import { startProcess, Started } from '../process';
+import { ConfigError } from '../../services/config';
+import { Service, startService } from '../../services/server';
 import { recordingDownstream } from './helpers';
 
 const SERVER = path.join(__dirname, '..', '..', 'services', 'server.js');
@@ -167,4 +169,56 @@ test('keeps an idle keep-alive connection for KEEP_ALIVE_TIMEOUT_MS, says so in 
   assert.equal(socket.destroyed, false, 'still open after 6 s');
   const idleMs = (await closed) - answered;
   assert.ok(idleMs < 15_000, `closed after ${idleMs.toFixed(0)} ms idle`);
+});
+
+/** The service started in this process, as the entry point starts it; shut down when the test ends. */
+async function startInProcess(t: TestContext, env: Record<string, string>): Promise<{ service: Service; logged: string[] }> {
+  const logged: string[] = [];
+  t.mock.method(console, 'log', (line: string) => logged.push(line));
+  const service = await startService({ HOST: '127.0.0.1', PORT: '0', JAEGER_SAMPLER_MANAGER_HOST_PORT: '127.0.0.1:1', ...env });
+  t.after(() => service.shutdown('test end'));
+  return { service, logged };
+}
+
+test('startService listens where the config says, with its keep-alive timeout, and says what it is', async (t) => {
+  const { service, logged } = await startInProcess(t, { SERVICE_NAME: '2', KEEP_ALIVE_TIMEOUT_MS: '7000', JAEGER_DISABLED: 'true' });
+  const { address, port } = service.server.address() as net.AddressInfo;
+  assert.equal(address, '127.0.0.1');
+  assert.equal(service.server.keepAliveTimeout, 7000);
+  assert.equal(logged[0], `service2 listening on 127.0.0.1:${port} (leaf, jaeger headers)`);
+  const res = await fetch(`http://127.0.0.1:${port}/trace/2`);
+  assert.equal(res.status, 200);
+  await res.text();
+});
+
+test('startService names its downstream and header format, and its shutdown closes the server', async (t) => {
+  const { service, logged } = await startInProcess(t, {
+    SERVICE_NAME: '1',
+    DOWNSTREAM_URL: 'http://127.0.0.1:1/trace/2',
+    TRACE_PROPAGATION: 'b3',
+    JAEGER_DISABLED: 'true',
+  });
+  const { port } = service.server.address() as net.AddressInfo;
+  assert.equal(logged[0], `service1 listening on 127.0.0.1:${port} (downstream http://127.0.0.1:1/trace/2, b3 headers)`);
+  await service.shutdown('SIGTERM');
+  assert.equal(service.server.listening, false);
+  assert.ok(logged.includes('service1: spans flushed, bye'), logged.join('\n'));
+});
+
+test('startService rejects a bad variable with the configuration error', async () => {
+  await assert.rejects(startService({ SERVICE_NAME: '1', PORT: 'eighty' }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.message, 'PORT must be a whole number, got "eighty"');
+    return true;
+  });
+});
+
+test('startService rejects a taken address in one line that names the service and the address', async (t) => {
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => holder.close());
+  const { port } = holder.address() as net.AddressInfo;
+  await assert.rejects(startService({ SERVICE_NAME: '1', HOST: '127.0.0.1', PORT: String(port), JAEGER_DISABLED: 'true' }), {
+    message: `service1 cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+  });
 });

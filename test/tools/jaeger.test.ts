@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { test } from 'node:test';
-import { JaegerClient } from '../../tools/jaeger';
+import { test, TestContext } from 'node:test';
+import { describeTrace, JaegerClient, JaegerUnavailable, spanTree, Trace } from '../../tools/jaeger';
 import { listen } from '../services/helpers';
 
 /** Two spans as Jaeger's query API returns them for this sandbox: an Envoy one (Zipkin) and a Node one. */
@@ -112,4 +112,167 @@ test('a Jaeger that takes too long is named with the call, the time it was given
   await assert.rejects(new JaegerClient(base, 200).traces('front-proxy', { limit: 7000 }), {
     message: `Jaeger at ${base} did not answer GET /api/traces?service=front-proxy&limit=7000&lookback=1h within 200 ms (a busy machine? ask for fewer traces, or try again)`,
   });
+});
+
+/** A Jaeger stand-in for the client's own tests: answers every GET with the given status and body, and records the paths. */
+async function answering(t: TestContext, status: number, body: unknown): Promise<{ base: string; asked: string[] }> {
+  const asked: string[] = [];
+  const base = await listen(t, (req, res) => {
+    asked.push(req.url ?? '');
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+  return { base, asked };
+}
+
+const apiSpan = (spanID: string, startTime: number, extra: object = {}) => ({
+  traceID: 't',
+  spanID,
+  operationName: `op ${spanID}`,
+  startTime,
+  duration: 10,
+  processID: 'p1',
+  ...extra,
+});
+
+test('lists traces newest first, asking with the defaults or the given limit, lookback and tags', async (t) => {
+  const older = { traceID: 'old', processes: { p1: { serviceName: 'front-proxy' } }, spans: [apiSpan('o1', 1_000)] };
+  const newer = { traceID: 'new', processes: { p1: { serviceName: 'front-proxy' } }, spans: [apiSpan('n1', 5_000)] };
+  const empty = { traceID: 'none', processes: {}, spans: [] };
+  const { base, asked } = await answering(t, 200, { data: [empty, older, newer] });
+  const client = new JaegerClient(base);
+  assert.deepEqual((await client.traces('front-proxy')).map((tr) => tr.traceId), ['new', 'old', 'none']);
+  await client.traces('service1', { limit: 3, lookback: '5m', tags: { 'guid:x-request-id': 'r1' } });
+  assert.deepEqual(asked, [
+    '/api/traces?service=front-proxy&limit=20&lookback=1h',
+    '/api/traces?service=service1&limit=3&lookback=5m&tags=%7B%22guid%3Ax-request-id%22%3A%22r1%22%7D',
+  ]);
+});
+
+test('reads no traces and no services from an empty answer', async (t) => {
+  const { base } = await answering(t, 200, { data: null });
+  const client = new JaegerClient(base);
+  assert.deepEqual(await client.traces('front-proxy'), []);
+  assert.deepEqual(await client.services(), []);
+  assert.equal(await client.trace('a1'), undefined);
+});
+
+test('lists the services Jaeger knows, and links a trace in its UI', async (t) => {
+  const { base, asked } = await answering(t, 200, { data: ['front-proxy', 'service1'] });
+  const client = new JaegerClient(base);
+  assert.deepEqual(await client.services(), ['front-proxy', 'service1']);
+  assert.deepEqual(asked, ['/api/services']);
+  assert.equal(client.uiLink('abc'), `${base}/trace/abc`);
+});
+
+test('a trace Jaeger does not have (404, or an empty list) is undefined', async (t) => {
+  const missing = await answering(t, 404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+  assert.equal(await new JaegerClient(missing.base).trace('a1'), undefined);
+  const empty = await answering(t, 200, { data: [] });
+  assert.equal(await new JaegerClient(empty.base).trace('a1'), undefined);
+});
+
+test('an error status, a body that is not JSON, and a refused connection each give one line', async (t) => {
+  const failing = await answering(t, 500, { data: ['x'] });
+  await assert.rejects(new JaegerClient(failing.base).services(), {
+    name: 'Error',
+    message: `Jaeger at ${failing.base} answered 500 to ${failing.base}/api/services`,
+  });
+  const garbled = await answering(t, 200, '<html>');
+  await assert.rejects(new JaegerClient(garbled.base).services(), (err: Error) => {
+    assert.ok(err instanceof JaegerUnavailable);
+    assert.match(err.message, new RegExp(`^Jaeger at ${garbled.base} did not answer \\(Unexpected token '<'`));
+    return true;
+  });
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await assert.rejects(new JaegerClient(`http://127.0.0.1:${port}`).services(), {
+    message: `Jaeger at http://127.0.0.1:${port} did not answer (ECONNREFUSED)`,
+  });
+});
+
+test('a body that stops halfway times out naming the call, and a long call is cut at 120 characters', async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"data": ['); // and never the rest
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await assert.rejects(new JaegerClient(base, 200).trace('a1'), {
+    message: `Jaeger at ${base} did not answer GET /api/traces/a1 within 200 ms (a busy machine? ask for fewer traces, or try again)`,
+  });
+  const long = 's'.repeat(200);
+  const cut = `/api/traces?service=${long}`.slice(0, 120);
+  assert.equal(cut.length, 120);
+  await assert.rejects(new JaegerClient(base, 200).traces(long), {
+    message: `Jaeger at ${base} did not answer GET ${cut} within 200 ms (a busy machine? ask for fewer traces, or try again)`,
+  });
+});
+
+test('reads parents from CHILD_OF only, services from the processes, errors from the tag, and orders spans by start', async (t) => {
+  const spans = [
+    apiSpan('late', 3_000, { references: [{ refType: 'FOLLOWS_FROM', spanID: 'x' }, { refType: 'CHILD_OF', spanID: 'early' }], tags: [{ key: 'error', value: 'true' }] }),
+    apiSpan('early', 1_000, { processID: 'gone', tags: [{ key: 'error', value: false }] }),
+    apiSpan('follows', 2_000, {
+      references: [{ refType: 'FOLLOWS_FROM', spanID: 'early' }],
+      logs: [
+        { timestamp: 2_004, fields: [{ key: 'message', value: 'ss' }] },
+        { timestamp: 2_009, fields: [{ key: 'event', value: 'ss' }, { key: 'note', value: 'sent' }] },
+      ],
+    }),
+  ];
+  const { base } = await answering(t, 200, { data: [{ traceID: 't', processes: { p1: { serviceName: 'service2' } }, spans }] });
+  const trace = await new JaegerClient(base).trace('t');
+  assert.deepEqual(
+    trace?.spans.map((s) => [s.spanId, s.parentId, s.service, s.error, s.finishUs]),
+    [
+      ['early', undefined, '?', false, undefined],
+      ['follows', undefined, 'service2', false, 2_009],
+      ['late', 'early', 'service2', true, undefined],
+    ],
+  );
+});
+
+const span = (spanId: string, parentId: string | undefined, extra: Partial<Trace['spans'][0]> = {}) => ({
+  traceId: 'f',
+  spanId,
+  parentId,
+  service: 'service1',
+  operation: `op ${spanId}`,
+  startUs: 0,
+  durationUs: 1_500,
+  tags: {},
+  error: false,
+  ...extra,
+});
+
+test('draws the tree parent before child, an orphan as a root, with status and error marks', () => {
+  const trace: Trace = {
+    traceId: 'f',
+    spans: [
+      span('root', undefined, { service: 'front-proxy', tags: { 'http.status_code': 503 }, error: true }),
+      span('orphan', 'lost'),
+      span('child', 'root', { durationUs: 250 }),
+    ],
+  };
+  assert.deepEqual(
+    spanTree(trace).map(({ span: s, depth }) => `${depth} ${s.spanId}`),
+    ['0 root', '1 child', '0 orphan'],
+  );
+  assert.equal(
+    describeTrace(trace),
+    [
+      'trace f (3 spans)',
+      '  front-proxy: op root  1.50 ms  [503]  ERROR',
+      '    service1: op child  0.25 ms  [-]',
+      '  service1: op orphan  1.50 ms  [-]',
+    ].join('\n'),
+  );
 });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, createServer, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
-import { canBind, Listen, listensOn, takenListens } from '../../topology/ports';
+import { canBind, holderOf, Listen, listensOn, takenListens } from '../../topology/ports';
+import { pollUntil } from '../../lib/poll';
+import { startProcess } from '../process';
 
 async function holdTcp(t: TestContext): Promise<number> {
   const server = createServer();
@@ -51,4 +55,56 @@ test('tells whether a given process is the one listening', async (t) => {
   assert.equal(listensOn(process.pid, udp(udpPort)), true);
   assert.equal(listensOn(1, tcp(port)), false, 'pid 1 does not hold it');
   assert.equal(listensOn(process.pid, udp(port)), false, 'the TCP port is not a UDP one');
+});
+
+test('a TCP socket that is only connected does not count as listening', async (t) => {
+  const port = await holdTcp(t);
+  const client = await new Promise<Socket>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+  });
+  t.after(() => client.destroy());
+  const local = client.localPort!;
+  assert.equal(listensOn(process.pid, tcp(local)), false, `the connection's own port ${local} is not listened on`);
+  assert.equal(holderOf(tcp(local)), undefined);
+});
+
+test('closes its probe socket when a UDP address is taken', async (t) => {
+  const port = await holdUdp(t);
+  const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+  // Earlier tests' sockets close in the background: wait until only the one held here is open.
+  await pollUntil(() => assert.equal(udpSockets(), 1), 'only the held socket', { timeoutMs: 2_000, intervalMs: 10 });
+  assert.equal(await canBind(udp(port)), false);
+  await pollUntil(() => assert.equal(udpSockets(), 1), 'the probe to close', { timeoutMs: 2_000, intervalMs: 10 });
+});
+
+test('names the holding process by its command line, cut at 160 characters', async (t) => {
+  const script = path.join(mkdtempSync(path.join(os.tmpdir(), 'holder-')), 'listen.js');
+  writeFileSync(script, "require('node:net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port); });\n");
+  const start = async (extra: string) => {
+    const child = startProcess(t, process.execPath, [script, extra]);
+    const port = await pollUntil(() => {
+      const out = child.stdout().trim();
+      if (!out) throw new Error('no port yet');
+      return Number(out);
+    }, 'the port');
+    return { child, port };
+  };
+  const short = await start('marker');
+  // startProcess runs it through setpriv, which becomes the command: the kernel keeps node's own arguments.
+  assert.equal(holderOf(tcp(short.port)), `pid ${short.child.child.pid}: ${process.execPath} ${script} marker`);
+  const long = await start('x'.repeat(300));
+  const full = `${process.execPath} ${script} ${'x'.repeat(300)}`;
+  assert.equal(holderOf(tcp(long.port)), `pid ${long.child.child.pid}: ${full.slice(0, 160)}…`);
+});
+
+test('counts a process as listening when it shares the address with another (SO_REUSEPORT)', async (t) => {
+  const script = "require('node:net').createServer().listen({ port: Number(process.argv[1]), host: '127.0.0.1', reusePort: true }, () => console.log('up'))";
+  const mine = createServer();
+  await new Promise<void>((resolve) => mine.listen({ port: 0, host: '127.0.0.1', reusePort: true }, resolve));
+  t.after(() => mine.close());
+  const port = (mine.address() as AddressInfo).port;
+  const other = startProcess(t, process.execPath, ['-e', script, String(port)]);
+  await pollUntil(() => assert.equal(other.stdout().trim(), 'up'), 'the other listener');
+  assert.equal(listensOn(process.pid, tcp(port)), true);
+  assert.equal(listensOn(other.child.pid!, tcp(port)), true);
 });

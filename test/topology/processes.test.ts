@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import { pollUntil } from '../../lib/poll';
-import { ProcessGroup, ProcessSpec } from '../../topology/processes';
+import { httpOk, ProcessGroup, ProcessSpec, tethered } from '../../topology/processes';
 
 function group(t: TestContext, reports: string[] = []): ProcessGroup {
   const g = new ProcessGroup(mkdtempSync(path.join(os.tmpdir(), 'process-group-')), (report) => reports.push(report));
@@ -20,6 +21,7 @@ const sleeper = (name: string, extra: Partial<ProcessSpec> = {}): ProcessSpec =>
   command: process.execPath,
   args: ['-e', `console.log('${name} is up'); setInterval(() => {}, 1000)`],
   ready: async () => {},
+  readyTimeoutMs: 5_000,
   ...extra,
 });
 
@@ -81,6 +83,7 @@ test('is ready once the process itself listens on its address', async (t) => {
     ready: async () => {
       listen.port = Number(readFileSync(portFile, 'utf8'));
     },
+    readyTimeoutMs: 5_000,
   });
   assert.ok(listen.port > 0);
   assert.equal(running.child.exitCode, null);
@@ -97,4 +100,178 @@ test('reports a process that dies while its last readiness check runs', async (t
   });
   await pollUntil(() => assert.equal(reports.length, 1), 'the report');
   assert.match(reports[0], /^service1 exited unexpectedly \(exit code 4\)/);
+});
+
+/** A node process that runs the script and then waits. */
+const running = (name: string, script: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => sleeper(name, { args: ['-e', `${script}; setInterval(() => {}, 1000)`], ...extra });
+
+test('knows what it runs by name, and refuses to start a name twice', async (t) => {
+  const g = group(t);
+  const first = await g.start(sleeper('service1'));
+  await g.start(sleeper('service2'));
+  assert.deepEqual(g.names(), ['service1', 'service2']);
+  assert.equal(g.get('service1'), first);
+  assert.equal(g.get('jaeger'), undefined);
+  await assert.rejects(g.start(sleeper('service1')), { message: 'service1 is already running' });
+  await g.stop('service1');
+  assert.deepEqual(g.names(), ['service2']);
+  await g.stop('no-such-process');
+});
+
+test('begins a log anew on the first start, and appends to it on a restart', async (t) => {
+  const g = group(t);
+  const log = path.join(g.logDir, 'service1.log');
+  writeFileSync(log, 'a line from an earlier run\n');
+  await g.start(sleeper('service1'));
+  await pollUntil(() => assert.equal(readFileSync(log, 'utf8'), 'service1 is up\n'), 'the first line');
+  await g.stop('service1');
+  await g.start(sleeper('service1'));
+  await pollUntil(() => assert.equal(readFileSync(log, 'utf8'), 'service1 is up\nservice1 is up\n'), 'the second line');
+});
+
+test('gives a process PATH, HOME and its own variables, and nothing else of this one', async (t) => {
+  process.env.PROCESS_GROUP_TEST_SECRET = 'not for children';
+  t.after(() => delete process.env.PROCESS_GROUP_TEST_SECRET);
+  const g = group(t);
+  const r = await g.start(running('service1', 'console.log(JSON.stringify(process.env))', { env: { SERVICE_NAME: '1' } }));
+  const env = await pollUntil(() => JSON.parse(readFileSync(r.logFile, 'utf8')) as Record<string, string>, 'the environment');
+  assert.equal(env.PATH, process.env.PATH);
+  assert.equal(env.HOME, process.env.HOME);
+  assert.equal(env.SERVICE_NAME, '1');
+  assert.equal(env.PROCESS_GROUP_TEST_SECRET, undefined);
+});
+
+test('runs each process in a process group of its own, tethered to this one', async (t) => {
+  const g = group(t);
+  const r = await g.start(sleeper('service1'));
+  // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; the command has no spaces here.
+  const fields = readFileSync(`/proc/${r.child.pid}/stat`, 'utf8').split(' ');
+  assert.equal(fields[4], String(r.child.pid), 'its own process group');
+  assert.notEqual(fields[4], readFileSync('/proc/self/stat', 'utf8').split(' ')[4]);
+  assert.deepEqual(tethered('envoy', ['-c', 'x.yaml']), ['/usr/bin/setpriv', ['--pdeathsig', 'SIGKILL', '--', 'envoy', '-c', 'x.yaml']]);
+});
+
+test('keeps no file open for a log once the process has started', async (t) => {
+  const g = group(t);
+  const openLogs = () => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(g.logDir);
+    } catch {
+      return false;
+    }
+  });
+  await g.start(sleeper('service1'));
+  assert.deepEqual(openLogs(), []);
+});
+
+test('says why a process could not start at all', async (t) => {
+  const g = group(t);
+  const notYet = async () => Promise.reject(new Error('not yet'));
+  await assert.rejects(g.start(sleeper('service1', { cwd: path.join(g.logDir, 'no-such-folder'), ready: notYet })), (err: Error) => {
+    assert.match(err.message, /^service1 could not start: spawn \S+ ENOENT$/);
+    return true;
+  });
+  await g.stopAll(1000); // and a process that never ran stops at once
+  assert.deepEqual(g.names(), []);
+});
+
+test('says, at once and with its log, that a process exited before it was ready', async (t) => {
+  const reports: string[] = [];
+  const g = group(t, reports);
+  let checks = 0;
+  const failing = sleeper('service2', {
+    args: ['-e', "console.log('bad config'); process.exit(5)"],
+    ready: async () => {
+      checks++;
+      throw new Error('not yet');
+    },
+    readyTimeoutMs: 60_000,
+  });
+  await assert.rejects(g.start(failing), { message: 'service2 exited (5) before it was ready:\nbad config' });
+  assert.ok(checks < 100, `gave up at once, not after ${checks} checks`);
+  assert.deepEqual(reports, [], 'a process that never was ready is no unexpected exit');
+});
+
+test('gives up after the readiness timeout, naming the process, its log and the last error', async (t) => {
+  const g = group(t);
+  const never = sleeper('service1', { ready: async () => Promise.reject(new Error('connection refused')), readyTimeoutMs: 300 });
+  await assert.rejects(g.start(never), {
+    message: `timed out after 300 ms waiting for service1 to be ready (log: ${path.join(g.logDir, 'service1.log')}); last error: connection refused`,
+  });
+});
+
+test('stops with SIGTERM, and with SIGKILL what still runs after the grace time', async (t) => {
+  const g = group(t);
+  const polite = await g.start(running('service1', "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); }); console.log('up')"));
+  await pollUntil(() => assert.match(readFileSync(polite.logFile, 'utf8'), /up/), 'the handler');
+  await g.stop('service1');
+  assert.equal(polite.child.exitCode, 0);
+  assert.match(readFileSync(polite.logFile, 'utf8'), /got SIGTERM/);
+  const stubborn = await g.start(running('service2', "process.on('SIGTERM', () => console.log('ignored')); console.log('up')"));
+  await pollUntil(() => assert.match(readFileSync(stubborn.logFile, 'utf8'), /up/), 'the handler');
+  await g.stop('service2', { graceMs: 300 });
+  assert.equal(stubborn.child.signalCode, 'SIGKILL');
+});
+
+test('reports a process that dies after it was stopped once and started again', async (t) => {
+  const reports: string[] = [];
+  const g = group(t, reports);
+  await g.start(sleeper('service1'));
+  await g.stop('service1');
+  const again = await g.start(sleeper('service1'));
+  again.child.kill('SIGKILL');
+  await pollUntil(() => assert.equal(reports.length, 1), 'the report');
+});
+
+test("stops everything newest first, and then no longer listens for this process's exit", async (t) => {
+  const before = process.listenerCount('exit');
+  const g = group(t);
+  assert.equal(process.listenerCount('exit'), before + 1);
+  const order = path.join(g.logDir, 'order');
+  const recordsStop = (name: string) => running(name, `process.on('SIGTERM', () => { require('node:fs').appendFileSync(${JSON.stringify(order)}, '${name} '); process.exit(0); }); console.log('up')`);
+  for (const name of ['jaeger', 'service2', 'front-envoy']) {
+    const r = await g.start(recordsStop(name));
+    await pollUntil(() => assert.match(readFileSync(r.logFile, 'utf8'), /up/), `${name}'s handler`);
+  }
+  await g.stopAll(5_000);
+  assert.equal(readFileSync(order, 'utf8'), 'front-envoy service2 jaeger ');
+  assert.equal(process.listenerCount('exit'), before);
+});
+
+test("kills what still runs when this process exits", async (t) => {
+  const g = group(t);
+  const r = await g.start(sleeper('service1'));
+  const onExit = process.listeners('exit').at(-1) as (code: number) => void;
+  onExit(0);
+  await r.exited;
+  assert.equal(r.child.signalCode, 'SIGKILL');
+});
+
+test('the last lines of every log, for a failure report', async (t) => {
+  const g = group(t);
+  const one = await g.start(running('service1', "console.log('a\\nb\\nc')"));
+  const two = await g.start(running('service2', "console.log('x')"));
+  await pollUntil(() => assert.match(readFileSync(one.logFile, 'utf8'), /c/), 'the lines');
+  await pollUntil(() => assert.match(readFileSync(two.logFile, 'utf8'), /x/), 'the line');
+  assert.equal(g.tails(2), `--- service1 (${one.logFile})\nb\nc\n--- service2 (${two.logFile})\nx`);
+});
+
+test('httpOk passes a 2xx answer, and fails an error status or no answer within a second', async (t) => {
+  const hang: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.url === '/ok') res.end('fine');
+    else if (req.url === '/bad') {
+      res.statusCode = 503;
+      res.end('no');
+    } else hang.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await httpOk(`${base}/ok`);
+  await assert.rejects(httpOk(`${base}/bad`), { message: `${base}/bad answered 503` });
+  await assert.rejects(httpOk(`${base}/hang`), { name: 'TimeoutError' });
 });

@@ -108,3 +108,14 @@ test("reads Jaeger's in-memory trace limit, and refuses a config without one", (
 test("the shipped Jaeger keeps 10,000 traces in memory, which bounds what a long load run costs it", () => {
   assert.equal(jaegerTraceLimit(readFileSync(path.join(__dirname, '..', '..', '..', 'jaeger', 'config.yaml'), 'utf8')), 10_000);
 });
+
+test('gives Jaeger 30 seconds to be ready, and every other process 20', () => {
+  assert.deepEqual(Object.fromEntries(specs.map((s) => [s.name, s.readyTimeoutMs])), {
+    jaeger: 30_000,
+    service2: 20_000,
+    'service2-envoy': 20_000,
+    service1: 20_000,
+    'service1-envoy': 20_000,
+    'front-envoy': 20_000,
+  });
+});
