@@ -1,9 +1,26 @@
 /**
  * The service's configuration, read once from the environment and validated.
- * Tracing uses jaeger-client's own JAEGER_* variables; they are checked here so
- * a bad value stops start-up with one line instead of a stack trace later.
+ * TRACER picks the tracer: jaeger-client reads its own JAEGER_* variables, the
+ * OpenTelemetry SDK its OTEL_* ones. Both sets are checked here, so a bad value
+ * stops start-up with one line instead of a stack trace later.
  */
-export type Propagation = 'jaeger' | 'b3';
+export type TracerKind = 'jaeger-client' | 'opentelemetry';
+export type Propagation = 'jaeger' | 'b3' | 'w3c';
+
+/** The header formats each tracer writes; the first is its default. */
+export const PROPAGATIONS: Record<TracerKind, readonly Propagation[]> = {
+  'jaeger-client': ['jaeger', 'b3'],
+  opentelemetry: ['w3c'],
+};
+
+/** OTEL_TRACES_SAMPLER=jaeger_remote with its OTEL_TRACES_SAMPLER_ARG, as the OpenTelemetry specification names them. */
+export interface JaegerRemoteSampling {
+  /** Jaeger's sampling endpoint, without /sampling. */
+  endpoint: string;
+  pollingIntervalMs: number;
+  /** The share of new traces kept until Jaeger first answers. */
+  initialSamplingRate: number;
+}
 
 export interface Config {
   /** "1" or "2": which service this process plays. */
@@ -13,8 +30,11 @@ export interface Config {
   /** Where /trace/:n calls next; undefined makes this service a leaf. */
   downstreamUrl?: string;
   downstreamTimeoutMs: number;
-  /** Which trace headers this service writes: uber-trace-id or the x-b3-* family. */
+  tracer: TracerKind;
+  /** Which trace headers this service writes: uber-trace-id, the x-b3-* family, or traceparent. */
   propagation: Propagation;
+  /** Set when the OpenTelemetry tracer asks Jaeger how much to sample. */
+  jaegerRemote?: JaegerRemoteSampling;
   /** Milliseconds to wait for in-flight requests on shutdown before giving up. */
   shutdownTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
@@ -98,20 +118,67 @@ function checkJaegerEnv(env: Env): void {
   }
 }
 
+const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'jaeger_remote'];
+
+/** OTEL_TRACES_SAMPLER_ARG for jaeger_remote: "endpoint=http://jaeger:5778,pollingIntervalMs=5000,initialSamplingRate=1". */
+function jaegerRemoteArg(raw: string | undefined): JaegerRemoteSampling {
+  const name = 'OTEL_TRACES_SAMPLER_ARG';
+  // Each setting is checked under its own name: "OTEL_TRACES_SAMPLER_ARG endpoint".
+  const setting = (key: string) => `${name} ${key}`;
+  const settings: Env = {};
+  for (const item of (raw ?? '').split(',').filter((part) => part.trim() !== '')) {
+    const [key, value, extra] = item.split('=').map((part) => part.trim());
+    if (value === undefined || extra !== undefined || !['endpoint', 'pollingIntervalMs', 'initialSamplingRate'].includes(key)) {
+      throw new ConfigError(name, `must be endpoint=..., pollingIntervalMs=... and initialSamplingRate=... separated by commas, got "${raw}"`);
+    }
+    settings[setting(key)] = value;
+  }
+  const endpoint = httpUrl(settings, setting('endpoint')) ?? 'http://localhost:5778';
+  const rate = settings[setting('initialSamplingRate')] ?? '0.001';
+  if (rate === '' || !(Number(rate) >= 0 && Number(rate) <= 1)) {
+    throw new ConfigError(setting('initialSamplingRate'), `must be a number from 0 to 1, got "${rate}"`);
+  }
+  return {
+    endpoint: endpoint.replace(/\/+$/, ''),
+    pollingIntervalMs: integer(settings, setting('pollingIntervalMs'), 60_000, 100, 86_400_000),
+    initialSamplingRate: Number(rate),
+  };
+}
+
+/** Checks the OTEL_* variables the SDK reads, which it would otherwise misread with a warning at best. */
+function checkOtelEnv(env: Env): JaegerRemoteSampling | undefined {
+  httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 600_000);
+  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', OTEL_SAMPLERS, 'parentbased_always_on');
+  return sampler === 'jaeger_remote' ? jaegerRemoteArg(env.OTEL_TRACES_SAMPLER_ARG) : undefined;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const serviceNumber = env.SERVICE_NAME ?? '';
   if (!/^[1-9]\d{0,2}$/.test(serviceNumber)) {
     throw new ConfigError('SERVICE_NAME', `must be the service number (1, 2, ...), got "${serviceNumber}"`);
   }
   const host = env.HOST || '127.0.0.1';
-  checkJaegerEnv(env);
+  const tracer = oneOf(env, 'TRACER', ['jaeger-client', 'opentelemetry'] as const, 'jaeger-client');
+  const allowed = PROPAGATIONS[tracer];
+  const requested = env.TRACE_PROPAGATION;
+  if (requested && !(allowed as readonly string[]).includes(requested)) {
+    throw new ConfigError('TRACE_PROPAGATION', `must be one of ${allowed.join(', ')} with TRACER=${tracer}, got "${requested}"`);
+  }
+  const propagation = requested ? (requested as Propagation) : allowed[0];
+  let jaegerRemote: JaegerRemoteSampling | undefined;
+  if (tracer === 'opentelemetry') jaegerRemote = checkOtelEnv(env);
+  else checkJaegerEnv(env);
   return {
     serviceNumber,
     host,
     port: integer(env, 'PORT', 8080, 0, 65535),
     downstreamUrl: httpUrl(env, 'DOWNSTREAM_URL'),
     downstreamTimeoutMs: integer(env, 'DOWNSTREAM_TIMEOUT_MS', 2000, 1, 600_000),
-    propagation: oneOf(env, 'TRACE_PROPAGATION', ['jaeger', 'b3'] as const, 'jaeger'),
+    tracer,
+    propagation,
+    ...(jaegerRemote ? { jaegerRemote } : {}),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', MIN_KEEP_ALIVE_TIMEOUT_MS, MIN_KEEP_ALIVE_TIMEOUT_MS, 3_600_000),
   };

@@ -24,7 +24,11 @@ export const FORWARDED_HEADERS: readonly string[] = [
 /** Header prefixes copied unchanged: Jaeger baggage travels as uberctx-<key>. */
 export const FORWARDED_PREFIXES: readonly string[] = ['uberctx-'];
 
-const FORMAT: Record<Propagation, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT };
+/** The OpenTracing format each propagation is written in. The OpenTelemetry shim's HTTP-headers format is W3C. */
+const FORMAT: Record<Propagation, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT, w3c: FORMAT_HTTP_HEADERS };
+
+/** The format read when the own one finds no trace: jaeger-client reads both of its formats. */
+const FALLBACK: Record<Propagation, string | undefined> = { jaeger: B3_FORMAT, b3: FORMAT_HTTP_HEADERS, w3c: undefined };
 
 export function isForwarded(name: string): boolean {
   const lower = name.toLowerCase();
@@ -33,12 +37,14 @@ export function isForwarded(name: string): boolean {
 
 /**
  * The caller's span context, read in this service's own format first and then in
- * the other one, so a service joins a trace whichever tracer started it.
+ * the other one, so a service joins a trace whichever tracer started it. (The
+ * OpenTelemetry tracer's W3C format reads uber-trace-id itself.)
  */
 export function extractContext(tracer: Tracer, headers: IncomingHttpHeaders, propagation: Propagation): SpanContext | null {
   const own = tracer.extract(FORMAT[propagation], headers);
   if (own?.toTraceId()) return own;
-  const other = tracer.extract(FORMAT[propagation === 'jaeger' ? 'b3' : 'jaeger'], headers);
+  const fallback = FALLBACK[propagation];
+  const other = fallback ? tracer.extract(fallback, headers) : null;
   if (other?.toTraceId()) return other;
   // No parent, but a jaeger-debug-id or baggage may still be there: the empty context carries them.
   return own;

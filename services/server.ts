@@ -29,7 +29,7 @@ export interface Service {
 /** Reads the config, builds the app and listens; rejects with a one-line reason. */
 export async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
   const config = loadConfig(env);
-  const tracer = createTracer({ serviceNumber: config.serviceNumber, propagation: config.propagation });
+  const tracer = createTracer(config);
   const hostname = os.hostname();
   const app = createApp({ config, tracer, fetch, hostname, resolvedHostname: await resolveOwnAddress(hostname) });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../services/config';
-import { tracingDefaults } from '../../services/tracing';
+import { tracingDefaults } from '../../services/jaeger-client';
 
 test('fills in the documented defaults', () => {
   assert.deepEqual(loadConfig({ SERVICE_NAME: '2' }), {
@@ -10,6 +10,7 @@ test('fills in the documented defaults', () => {
     port: 8080,
     downstreamUrl: undefined,
     downstreamTimeoutMs: 2000,
+    tracer: 'jaeger-client',
     propagation: 'jaeger',
     shutdownTimeoutMs: 10000,
     keepAliveTimeoutMs: 5000,
@@ -42,7 +43,23 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', DOWNSTREAM_URL: 'service2:8000' }, /^DOWNSTREAM_URL must be an http:\/\/ URL/],
   [{ SERVICE_NAME: '1', DOWNSTREAM_URL: 'service2' }, /^DOWNSTREAM_URL must be an http:\/\/ URL, got "service2"$/],
   [{ SERVICE_NAME: '1', DOWNSTREAM_TIMEOUT_MS: '0' }, /^DOWNSTREAM_TIMEOUT_MS must be between 1/],
-  [{ SERVICE_NAME: '1', TRACE_PROPAGATION: 'w3c' }, /^TRACE_PROPAGATION must be one of jaeger, b3, got "w3c"$/],
+  [{ SERVICE_NAME: '1', TRACE_PROPAGATION: 'w3c' }, /^TRACE_PROPAGATION must be one of jaeger, b3 with TRACER=jaeger-client, got "w3c"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', TRACE_PROPAGATION: 'b3' }, /^TRACE_PROPAGATION must be one of w3c with TRACER=opentelemetry, got "b3"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'otel' }, /^TRACER must be one of jaeger-client, opentelemetry, got "otel"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ URL, got "jaeger:4318"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://x' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ URL/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_SCHEDULE_DELAY: 'soon' }, /^OTEL_BSP_SCHEDULE_DELAY must be a whole number, got "soon"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger' }, /^OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, jaeger_remote, got "jaeger"$/],
+  [
+    { SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778,rate=1' },
+    /^OTEL_TRACES_SAMPLER_ARG must be endpoint=\.\.\., pollingIntervalMs=\.\.\. and initialSamplingRate=\.\.\. separated by commas, got "endpoint=http:\/\/jaeger:5778,rate=1"$/,
+  ],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint' }, /^OTEL_TRACES_SAMPLER_ARG must be endpoint=/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=a=b' }, /^OTEL_TRACES_SAMPLER_ARG must be endpoint=/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=jaeger:5778' }, /^OTEL_TRACES_SAMPLER_ARG endpoint must be an http:\/\/ URL, got "jaeger:5778"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=2' }, /^OTEL_TRACES_SAMPLER_ARG initialSamplingRate must be a number from 0 to 1, got "2"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=' }, /^OTEL_TRACES_SAMPLER_ARG initialSamplingRate must be a number from 0 to 1, got ""$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'pollingIntervalMs=10' }, /^OTEL_TRACES_SAMPLER_ARG pollingIntervalMs must be between 100 and 86400000, got 10$/],
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_TYPE: 'always' }, /^JAEGER_SAMPLER_TYPE must be one of const, probabilistic, ratelimiting, remote/],
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_PARAM: 'half' }, /^JAEGER_SAMPLER_PARAM must be a number/],
   [{ SERVICE_NAME: '1', JAEGER_AGENT_PORT: '6831/udp' }, /^JAEGER_AGENT_PORT must be a whole number/],
@@ -79,6 +96,28 @@ for (const [env, expected] of bad) {
     );
   });
 }
+
+test('reads the OpenTelemetry tracer: W3C headers, and jaeger_remote with its argument or the specification defaults', () => {
+  const otel = { SERVICE_NAME: '1', TRACER: 'opentelemetry' };
+  const plain = loadConfig(otel);
+  assert.equal(plain.tracer, 'opentelemetry');
+  assert.equal(plain.propagation, 'w3c');
+  assert.equal(plain.jaegerRemote, undefined, 'the SDK reads OTEL_TRACES_SAMPLER itself');
+  assert.equal(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }).jaegerRemote, undefined);
+  assert.deepEqual(
+    loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }).jaegerRemote,
+    { endpoint: 'http://jaeger:5778', pollingIntervalMs: 5000, initialSamplingRate: 1 },
+  );
+  assert.deepEqual(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote' }).jaegerRemote, {
+    endpoint: 'http://localhost:5778',
+    pollingIntervalMs: 60_000,
+    initialSamplingRate: 0.001,
+  });
+  assert.equal(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=0' }).jaegerRemote?.initialSamplingRate, 0);
+  // jaeger-client's variables are not the OpenTelemetry tracer's business, and the other way round.
+  assert.equal(loadConfig({ ...otel, JAEGER_SAMPLER_TYPE: 'always' }).tracer, 'opentelemetry');
+  assert.equal(loadConfig({ SERVICE_NAME: '1', OTEL_TRACES_SAMPLER: 'jaeger' }).tracer, 'jaeger-client');
+});
 
 test('asks Jaeger for the sampling strategy at the agent host unless told otherwise', () => {
   assert.deepEqual(tracingDefaults('1', { JAEGER_AGENT_HOST: 'jaeger' }), {

@@ -5,7 +5,7 @@ import { initTracer, JaegerTracer, Reporter } from 'jaeger-client';
 import fetch from 'node-fetch';
 import { createApp } from '../../services/app';
 import { Config } from '../../services/config';
-import { registerB3 } from '../../services/tracing';
+import { registerB3 } from '../../services/jaeger-client';
 
 /** A finished jaeger-client span, as far as the tests read it. */
 export interface RecordedSpan {
@@ -46,6 +46,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     port: 0,
     downstreamTimeoutMs: 2000,
+    tracer: 'jaeger-client',
     propagation: 'jaeger',
     shutdownTimeoutMs: 1000,
     keepAliveTimeoutMs: 5000,

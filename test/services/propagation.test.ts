@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { FORWARDED_HEADERS } from '../../services/propagation';
-import { createTracer } from '../../services/tracing';
+import { createJaegerClientTracer } from '../../services/jaeger-client';
 import { pollUntil } from '../../lib/poll';
 import { recordingDownstream, RecordedSpan, spanNamed, startApp, withEnv } from './helpers';
 
@@ -133,7 +133,7 @@ test('forwards each request-scoped header by name, as listed by hand', async (t)
 test('forwards uberctx- baggage itself when the tracer is disabled and carries none', async (t) => {
   const downstream = await recordingDownstream(t);
   withEnv(t, { JAEGER_DISABLED: 'true' });
-  const tracer = createTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: () => {} } });
+  const tracer = createJaegerClientTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: () => {} } });
   const { base } = await startApp(t, { config: { downstreamUrl: downstream.url }, tracer });
   const res = await fetch(`${base}/trace/1`, { headers: { 'uberctx-tenant': 'acme', 'x-request-id': 'rid-9' } });
   assert.equal(res.status, 200);

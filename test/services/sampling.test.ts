@@ -3,7 +3,7 @@ import { describe, test, TestContext } from 'node:test';
 import { JaegerTracer } from 'jaeger-client';
 import { pollUntil } from '../../lib/poll';
 import { readStrategy } from '../../services/sampling';
-import { createTracer } from '../../services/tracing';
+import { createJaegerClientTracer } from '../../services/jaeger-client';
 import { listen, withEnv } from './helpers';
 
 /** A sampling endpoint that answers what the test says, recording what it was asked. */
@@ -25,7 +25,7 @@ function tracerFor(t: TestContext, hostPort: string): { tracer: JaegerTracer; er
     JAEGER_AGENT_HOST: '127.0.0.1',
     JAEGER_AGENT_PORT: '9',
   });
-  const tracer = createTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: (msg) => errors.push(msg) } });
+  const tracer = createJaegerClientTracer({ serviceNumber: '1', propagation: 'jaeger', logger: { info: () => {}, error: (msg) => errors.push(msg) } });
   t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
   return { tracer, errors };
 }

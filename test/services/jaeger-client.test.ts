@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fetch from 'node-fetch';
 import { B3_FORMAT } from '../../services/b3';
-import { createTracer, stderrLogger } from '../../services/tracing';
+import { createJaegerClientTracer, stderrLogger } from '../../services/jaeger-client';
 import { startApp, withEnv } from './helpers';
 
 test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) => {
@@ -13,7 +13,7 @@ test("reports JAEGER_TAGS and the service's own tag as process tags", async (t) 
     JAEGER_SAMPLER_TYPE: 'const',
     JAEGER_SAMPLER_PARAM: '1',
   });
-  const tracer = createTracer({ serviceNumber: '2', propagation: 'b3', logger: { info: () => {}, error: () => {} } });
+  const tracer = createJaegerClientTracer({ serviceNumber: '2', propagation: 'b3', logger: { info: () => {}, error: () => {} } });
   t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
   const tags = (tracer as unknown as { _process: { serviceName: string; tags: Array<{ key: string; value: unknown }> } })._process;
   const byKey = Object.fromEntries(tags.tags.map((tag) => [tag.key, tag.value]));
@@ -34,7 +34,7 @@ test("writes jaeger-client's messages to stderr, errors marked", (t) => {
 
 test('with JAEGER_DISABLED=true the service answers without a trace id and still closes its tracer', { timeout: 10_000 }, async (t) => {
   withEnv(t, { JAEGER_DISABLED: 'true' });
-  const tracer = createTracer({ serviceNumber: '2', propagation: 'jaeger' });
+  const tracer = createJaegerClientTracer({ serviceNumber: '2', propagation: 'jaeger' });
   const { base } = await startApp(t, { tracer, config: { serviceNumber: '2' } });
   const res = await fetch(`${base}/trace/2`);
   assert.equal(res.status, 200);
@@ -42,9 +42,9 @@ test('with JAEGER_DISABLED=true the service answers without a trace id and still
   await new Promise<void>((resolve) => tracer.close(resolve));
 });
 
-test('a tracer from createTracer reads both B3 forms and writes the multi-header one', (t) => {
+test('a tracer from createJaegerClientTracer reads both B3 forms and writes the multi-header one', (t) => {
   withEnv(t, { JAEGER_AGENT_HOST: '127.0.0.1', JAEGER_AGENT_PORT: '9', JAEGER_SAMPLER_TYPE: 'const', JAEGER_SAMPLER_PARAM: '1' });
-  const tracer = createTracer({ serviceNumber: '1', propagation: 'b3', logger: { info: () => {}, error: () => {} } });
+  const tracer = createJaegerClientTracer({ serviceNumber: '1', propagation: 'b3', logger: { info: () => {}, error: () => {} } });
   t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
   const single = tracer.extract(B3_FORMAT, { b3: '463ac35c9f6413ad48485a3953bb6124-0020000000000001-1' });
   assert.equal(single?.toTraceId(), '463ac35c9f6413ad48485a3953bb6124');
