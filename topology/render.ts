@@ -12,9 +12,12 @@
  *     service_name becomes Envoy's --service-cluster, which is the name Zipkin
  *     spans carry.
  *
- * The local topology applies both. The current-Envoy Compose variant is
- * transformation 2 alone, written to front-envoy-zipkin.yaml and
- * service-envoy-zipkin.yaml by `npm run render:zipkin`. The benchmark alone
+ *     Or Envoy's OpenTelemetry tracer, sending OTLP over HTTP to Jaeger's
+ *     :4318 with W3C traceparent.
+ *
+ * The local topology applies both. Each Compose variant is transformation 2
+ * alone, written to front-envoy-{zipkin,otel}.yaml and
+ * service-envoy-{zipkin,otel}.yaml by `npm run render:envoy`. The benchmark alone
  * also renders an untraced variant (tracing: false), with every tracing block
  * removed, to measure what tracing costs.
  */
@@ -68,7 +71,10 @@ export function localizeAddresses(config: Json, inside: ContainerName): void {
   });
 }
 
-/** Where the Zipkin tracer sends its spans: Jaeger's Zipkin receiver. */
+/** The tracers the plugin can be swapped for: Envoy's built-in Zipkin and OpenTelemetry tracers. */
+export type EnvoyTracer = 'zipkin' | 'opentelemetry';
+
+/** Where a tracer sends its spans: Jaeger's Zipkin receiver (:9411) or its OTLP/HTTP one (:4318). */
 export interface Collector {
   address: string;
   port: number;
@@ -76,60 +82,87 @@ export interface Collector {
   type: 'STATIC' | 'STRICT_DNS';
 }
 
-/** Jaeger's Zipkin receiver on the local topology. */
-export const LOCAL_COLLECTOR: Collector = { address: ADDRESSES.jaeger, port: PORTS.jaegerZipkin, type: 'STATIC' };
-/** Jaeger's Zipkin receiver on the Compose network. */
-export const COMPOSE_COLLECTOR: Collector = { address: 'jaeger', port: PORTS.jaegerZipkin, type: 'STRICT_DNS' };
+const COLLECTOR_PORTS: Record<EnvoyTracer, number> = { zipkin: PORTS.jaegerZipkin, opentelemetry: PORTS.jaegerOtlpHttp };
+
+/** Jaeger's receiver for the tracer on the local topology. */
+export const localCollector = (tracer: EnvoyTracer): Collector => ({ address: ADDRESSES.jaeger, port: COLLECTOR_PORTS[tracer], type: 'STATIC' });
+/** Jaeger's receiver for the tracer on the Compose network. */
+export const composeCollector = (tracer: EnvoyTracer): Collector => ({ address: 'jaeger', port: COLLECTOR_PORTS[tracer], type: 'STRICT_DNS' });
+
+export const OTLP_CLUSTER = 'jaeger_otlp';
+/** How often Envoy's OpenTelemetry tracer sends what it holds (its default is 5 s), and its batch: as for Zipkin. */
+export const OTLP_FLUSH_INTERVAL_MS = 1000;
+export const OTLP_MIN_FLUSH_SPANS = 25;
 
 /**
  * Every trace-context header a caller may send. A Zipkin Envoy answers in the form it read (single
  * `b3`, the x-b3-* set, and `traceparent` beside either) but passes the other forms, and Jaeger's
- * uber-trace-id, on untouched, so a caller's stale copy would travel beside the fresh context. Each
- * Zipkin Envoy removes them all from the request it forwards; its own context is written after the
- * removal (seen on Envoy 1.40, and proved by the e2e suites).
+ * uber-trace-id, on untouched, so a caller's stale copy would travel beside the fresh context; an
+ * OpenTelemetry Envoy writes traceparent and tracestate and passes the rest on. Each Envoy removes
+ * them all from the request it forwards; its own context is written after the removal (seen on
+ * Envoy 1.40, and proved by the e2e suites).
  */
 export const CONTEXT_HEADERS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'traceparent', 'uber-trace-id'];
 
+function zipkinProvider(): Json {
+  return {
+    name: 'envoy.tracers.zipkin',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
+      collector_cluster: ZIPKIN_CLUSTER,
+      collector_endpoint: '/api/v2/spans',
+      collector_endpoint_version: 'HTTP_JSON',
+      // One span per Envoy hop, as the Jaeger plugin makes, not Zipkin's shared client/server span.
+      shared_span_context: false,
+      // Callers that send W3C traceparent are continued too: B3 is read first, then W3C.
+      trace_context_option: 'USE_B3_WITH_W3C_PROPAGATION',
+    },
+  };
+}
+
+function openTelemetryProvider(serviceName: string, collector: Collector): Json {
+  return {
+    name: 'envoy.tracers.opentelemetry',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+      // OTLP protobuf over HTTP, the services' own exporter and port: one receiver, no HTTP/2 cluster.
+      http_service: {
+        http_uri: { uri: `http://${collector.address}:${collector.port}/v1/traces`, cluster: OTLP_CLUSTER, timeout: '1s' },
+      },
+      // The resource's service.name; no sampler: the connection manager's sampling decides, as it
+      // does for Zipkin, and x-envoy-force-trace and a caller's sampled flag are followed.
+      service_name: serviceName,
+    },
+  };
+}
+
 /** Transformation 2. Returns the service name the plugin was configured with. */
-export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLECTOR): string {
+export function swapTracer(config: Json, tracer: EnvoyTracer, collector: Collector = localCollector(tracer)): string {
   const names = new Set<string>();
   walk(config, (manager) => {
     const provider = manager.tracing?.provider;
     if (provider?.name !== 'envoy.tracers.dynamic_ot') return;
-    names.add(provider.typed_config.config.service_name);
-    manager.tracing.provider = {
-      name: 'envoy.tracers.zipkin',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig',
-        collector_cluster: ZIPKIN_CLUSTER,
-        collector_endpoint: '/api/v2/spans',
-        collector_endpoint_version: 'HTTP_JSON',
-        // One span per Envoy hop, as the Jaeger plugin makes, not Zipkin's shared client/server span.
-        shared_span_context: false,
-        // Callers that send W3C traceparent are continued too: B3 is read first, then W3C.
-        trace_context_option: 'USE_B3_WITH_W3C_PROPAGATION',
-      },
-    };
+    const serviceName = provider.typed_config.config.service_name;
+    names.add(serviceName);
+    manager.tracing.provider = tracer === 'zipkin' ? zipkinProvider() : openTelemetryProvider(serviceName, collector);
     const routes = manager.route_config;
     routes.request_headers_to_remove = [...(routes.request_headers_to_remove ?? []), ...CONTEXT_HEADERS];
   });
   if (names.size !== 1) throw new Error(`expected one Jaeger tracer service name, found: ${[...names].join(', ') || 'none'}`);
-  // Send spans every second, as the plugin's bufferFlushInterval does (Envoy's default is 5 s), or
-  // sooner once a worker holds ZIPKIN_MIN_FLUSH_SPANS of them.
-  config.layered_runtime = {
-    layers: [
-      {
-        name: 'zipkin_reporting',
-        static_layer: { 'tracing.zipkin.flush_interval_ms': ZIPKIN_FLUSH_INTERVAL_MS, 'tracing.zipkin.min_flush_spans': ZIPKIN_MIN_FLUSH_SPANS },
-      },
-    ],
-  };
+  // Send spans every second, as the plugin's bufferFlushInterval does, or sooner once a worker holds
+  // a batch of them.
+  const reporting =
+    tracer === 'zipkin'
+      ? { name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': ZIPKIN_FLUSH_INTERVAL_MS, 'tracing.zipkin.min_flush_spans': ZIPKIN_MIN_FLUSH_SPANS } }
+      : { name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': OTLP_FLUSH_INTERVAL_MS, 'tracing.opentelemetry.min_flush_spans': OTLP_MIN_FLUSH_SPANS } };
+  config.layered_runtime = { layers: [reporting] };
+  const cluster = tracer === 'zipkin' ? ZIPKIN_CLUSTER : OTLP_CLUSTER;
   config.static_resources.clusters.push({
-    name: ZIPKIN_CLUSTER,
+    name: cluster,
     type: collector.type,
     connect_timeout: '0.25s',
     load_assignment: {
-      cluster_name: ZIPKIN_CLUSTER,
+      cluster_name: cluster,
       endpoints: [
         { lb_endpoints: [{ endpoint: { address: { socket_address: { address: collector.address, port_value: collector.port } } } }] },
       ],
@@ -137,6 +170,9 @@ export function nativeToZipkin(config: Json, collector: Collector = LOCAL_COLLEC
   });
   return [...names][0];
 }
+
+/** Transformation 2 with the Zipkin tracer. */
+export const nativeToZipkin = (config: Json, collector?: Collector): string => swapTracer(config, 'zipkin', collector);
 
 /** Removes tracing from every HTTP connection manager; returns the service name it had. */
 export function removeTracing(config: Json): string {
@@ -150,22 +186,38 @@ export function removeTracing(config: Json): string {
   return serviceName;
 }
 
-export function renderEnvoy(shippedYaml: string, inside: ContainerName, { tracing = true } = {}): RenderedEnvoy {
+export interface RenderOptions {
+  /** false: every tracing block removed (the benchmark's untraced runs). */
+  tracing?: boolean;
+  tracer?: EnvoyTracer;
+}
+
+export function renderEnvoy(shippedYaml: string, inside: ContainerName, { tracing = true, tracer = 'zipkin' }: RenderOptions = {}): RenderedEnvoy {
   const config = parse(shippedYaml, { merge: true });
   localizeAddresses(config, inside);
-  const serviceName = tracing ? nativeToZipkin(config) : removeTracing(config);
+  const serviceName = tracing ? swapTracer(config, tracer) : removeTracing(config);
   return { yaml: stringify(config, { aliasDuplicateObjects: false }), serviceName };
 }
 
-/** The Compose variant's file for a shipped one: the tracer swapped, nothing else. */
-export const ZIPKIN_VARIANTS = { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' };
+/** Each Compose variant's file for a shipped one: the tracer swapped, nothing else. */
+export const VARIANT_FILES: Record<EnvoyTracer, Record<string, string>> = {
+  zipkin: { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' },
+  opentelemetry: { 'front-envoy-jaeger.yaml': 'front-envoy-otel.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-otel.yaml' },
+};
+export const ZIPKIN_VARIANTS = VARIANT_FILES.zipkin;
 
-/** Transformation 2 alone, for Compose: what front-envoy-zipkin.yaml and service-envoy-zipkin.yaml hold. */
-export function renderZipkinVariant(shippedYaml: string, shippedName: string): string {
+const VARIANT_NAMES: Record<EnvoyTracer, string> = {
+  zipkin: "the current-Envoy variant (docker-compose.zipkin.yml).\n# Envoy's Zipkin tracer",
+  opentelemetry: "the OpenTelemetry variant (docker-compose.otel.yml).\n# Envoy's OpenTelemetry tracer",
+};
+
+/** Transformation 2 alone, for Compose: what the variant's files hold. */
+export function renderVariant(tracer: EnvoyTracer, shippedYaml: string, shippedName: string): string {
   const config = parse(shippedYaml, { merge: true });
-  nativeToZipkin(config, COMPOSE_COLLECTOR);
-  return `# Generated from ${shippedName} by \`npm run render:zipkin\`: the current-Envoy variant
-# (docker-compose.zipkin.yml). Envoy's Zipkin tracer replaces the Jaeger native plugin; nothing else
-# differs. Edit ${shippedName} and render again; a test fails while the two disagree.
+  swapTracer(config, tracer, composeCollector(tracer));
+  return `# Generated from ${shippedName} by \`npm run render:envoy\`: ${VARIANT_NAMES[tracer]} replaces the Jaeger native plugin; nothing else differs.
+# Edit ${shippedName} and render again; a test fails while the two disagree.
 ${stringify(config, { aliasDuplicateObjects: false })}`;
 }
+
+export const renderZipkinVariant = (shippedYaml: string, shippedName: string): string => renderVariant('zipkin', shippedYaml, shippedName);

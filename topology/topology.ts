@@ -23,6 +23,7 @@ export const PORTS = {
   jaegerQuery: 16686,
   jaegerSampling: 5778,
   jaegerZipkin: 9411,
+  jaegerOtlpHttp: 4318,
   jaegerHealth: 13133,
 } as const;
 

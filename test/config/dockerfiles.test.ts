@@ -76,30 +76,34 @@ function needed(dockerfile: string, target: string): string[] {
 }
 
 for (const dockerfile of ['Dockerfile-frontenvoy', 'Dockerfile-service']) {
-  test(`${dockerfile}: the zipkin target needs no plugin and comes before every stage that fetches it`, () => {
-    const stages = dockerStages(dockerfile);
-    const names = stages.map((s) => s.name);
-    const zipkin = names.indexOf('zipkin');
-    const firstPlugin = stages.findIndex((s) => s.body.includes('install-jaeger-plugin.sh'));
-    assert.ok(zipkin >= 0 && firstPlugin > zipkin, `zipkin at ${zipkin}, the plugin first fetched at ${firstPlugin}`);
-    for (const name of needed(dockerfile, 'zipkin')) {
-      assert.doesNotMatch(stages[names.indexOf(name)].body, /jaeger-plugin|libjaegertracing/, `${name} has nothing of the plugin`);
-    }
-    assert.equal(stages[stages.length - 1].name, 'native', 'a build without a target is the native variant');
-    assert.match(stages[zipkin].body, /zipkin\.yaml/);
-  });
+  for (const [target, config] of [['zipkin', /-zipkin\.yaml/], ['otel', /-otel\.yaml/]] as const) {
+    test(`${dockerfile}: the ${target} target needs no plugin, comes before every stage that fetches it, and copies its own config`, () => {
+      const stages = dockerStages(dockerfile);
+      const names = stages.map((s) => s.name);
+      const at = names.indexOf(target);
+      const firstPlugin = stages.findIndex((s) => s.body.includes('install-jaeger-plugin.sh'));
+      assert.ok(at >= 0 && firstPlugin > at, `${target} at ${at}, the plugin first fetched at ${firstPlugin}`);
+      for (const name of needed(dockerfile, target)) {
+        assert.doesNotMatch(stages[names.indexOf(name)].body, /jaeger-plugin|libjaegertracing/, `${name} has nothing of the plugin`);
+      }
+      assert.equal(stages[stages.length - 1].name, 'native', 'a build without a target is the native variant');
+      assert.match(stages[at].body, config);
+    });
+  }
 }
 
-test('the service image builds both variants on the same app stage, and only their sidecars differ', () => {
+test('the service image builds every variant on the same app stage, and only their sidecars differ', () => {
   const stages = dockerStages('Dockerfile-service');
   const stage = (name: string) => stages.find((s) => s.name === name)!;
   assert.equal(stage('zipkin').base, 'app');
+  assert.equal(stage('otel').base, 'app');
   assert.equal(stage('native').base, 'app');
-  assert.equal(stage('zipkin-envoy').base, 'envoyproxy/envoy:v1.40.0');
+  assert.equal(stage('current-envoy').base, 'envoyproxy/envoy:v1.40.0');
   assert.equal(stage('native-envoy').base, 'envoyproxy/envoy:v1.29.12');
-  assert.deepEqual(needed('Dockerfile-service', 'zipkin').sort(), ['app', 'build', 'deps', 'zipkin', 'zipkin-envoy']);
+  assert.deepEqual(needed('Dockerfile-service', 'zipkin').sort(), ['app', 'build', 'current-envoy', 'deps', 'zipkin']);
+  assert.deepEqual(needed('Dockerfile-service', 'otel').sort(), ['app', 'build', 'current-envoy', 'deps', 'otel']);
   assert.deepEqual(needed('Dockerfile-service', 'native').sort(), ['app', 'build', 'deps', 'native', 'native-envoy']);
-  for (const name of ['zipkin', 'native']) {
+  for (const name of ['zipkin', 'otel', 'native']) {
     assert.match(stage(name).body, /^COPY \S+ \/etc\/envoy\/service-envoy\.yaml$/m, `${name} puts its sidecar config where start-service.sh reads it`);
   }
   assert.match(read('start-service.sh'), /ENVOY_TEMPLATE:-\/etc\/envoy\/service-envoy\.yaml/);
@@ -117,16 +121,34 @@ test('docker-compose.zipkin.yml builds the zipkin stages, on the host architectu
   assert.equal(zipkin.services.jaeger, undefined, 'the same Jaeger');
 });
 
+test('docker-compose.otel.yml builds the otel stages, on the host architecture, with the OpenTelemetry tracer sending to Jaeger', () => {
+  const otel = readYaml('docker-compose.otel.yml');
+  for (const name of ['front-envoy', 'service1', 'service2']) assert.equal(otel.services[name].build.target, 'otel', name);
+  for (const name of ['service1', 'service2']) {
+    assert.deepEqual(otel.services[name].environment, {
+      TRACER: 'opentelemetry',
+      TRACE_PROPAGATION: 'w3c',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+      OTEL_BSP_SCHEDULE_DELAY: '1000',
+      OTEL_TRACES_SAMPLER: 'jaeger_remote',
+      OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778,pollingIntervalMs=5000,initialSamplingRate=1',
+    });
+  }
+  assert.equal((read('docker-compose.otel.yml').match(/^ {4}platform: !reset null$/gm) ?? []).length, 3);
+  assert.equal(otel.services.jaeger, undefined, 'the same Jaeger');
+  assert.equal(otel.name, undefined, "the base file's project");
+});
+
 test('only the CI override names the stand-in images', () => {
   const standins = readYaml('toolchain/docker/compose.standins.yml');
   assert.equal(standins.services.jaeger.image, 'sandbox-standin/jaeger:2.13.0');
   for (const name of ['service1', 'service2']) {
     assert.deepEqual(standins.services[name].build.args, {
       NODE_IMAGE: 'sandbox-standin/node:26.12.1-trixie-slim',
-      ZIPKIN_ENVOY_IMAGE: 'sandbox-standin/envoy:v1.40.0',
+      CURRENT_ENVOY_IMAGE: 'sandbox-standin/envoy:v1.40.0',
     });
   }
-  for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'Dockerfile-frontenvoy', 'Dockerfile-service', 'README.md']) {
+  for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'Dockerfile-frontenvoy', 'Dockerfile-service', 'README.md']) {
     assert.doesNotMatch(read(file), /sandbox-standin/, file);
   }
 });
