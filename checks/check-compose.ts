@@ -1,6 +1,6 @@
 /**
- * `npm run lint:compose`: docker-compose.yml, alone and with the current-Envoy
- * override docker-compose.zipkin.yml, through Docker Compose's own loader
+ * `npm run lint:compose`: docker-compose.yml, alone and with each current-Envoy
+ * override (docker-compose.zipkin.yml, docker-compose.otel.yml), through Docker Compose's own loader
  * (`docker compose config`, which needs no engine): interpolation from .env,
  * merge keys, `!reset`, the specification and references between services. A
  * broken copy must fail the same check, so a loader that accepts anything is
@@ -28,6 +28,8 @@ function main(): void {
   console.log(shipped.ok ? 'ok   docker-compose.yml' : `FAIL docker-compose.yml\n${shipped.output}`);
   const zipkin = config(ROOT, ['docker-compose.yml', 'docker-compose.zipkin.yml']);
   console.log(zipkin.ok ? 'ok   docker-compose.yml + docker-compose.zipkin.yml' : `FAIL docker-compose.zipkin.yml\n${zipkin.output}`);
+  const otel = config(ROOT, ['docker-compose.yml', 'docker-compose.otel.yml']);
+  console.log(otel.ok ? 'ok   docker-compose.yml + docker-compose.otel.yml' : `FAIL docker-compose.otel.yml\n${otel.output}`);
 
   const broken = mkdtempSync(path.join(os.tmpdir(), 'compose-broken-'));
   copyFileSync(path.join(ROOT, '.env'), path.join(broken, '.env'));
@@ -36,8 +38,8 @@ function main(): void {
   const control = config(broken);
   console.log(control.ok ? 'FAIL a depends_on on a missing service was accepted' : `ok   a depends_on on a missing service is refused (${control.output.split('\n')[0]})`);
 
-  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(control.ok);
-  console.log(`${3 - failed} passed, ${failed} failed`);
+  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(!otel.ok) + Number(control.ok);
+  console.log(`${4 - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 

@@ -1,14 +1,14 @@
 /**
  * `npm run validate:envoy`: every Envoy config the local topology renders from
- * the shipped YAML (with the tracer and without), and the current-Envoy
- * variant's configs as Compose runs them, checked by a real Envoy's --mode
+ * the shipped YAML (with each tracer and without), and the current-Envoy
+ * variants' configs as Compose runs them, checked by a real Envoy's --mode
  * validate. It needs only Envoy (`npm run toolchain -- envoy`).
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binaries, ROOT } from '../toolchain/binaries';
-import { fillSidecarTemplate, ZIPKIN_VARIANTS } from '../topology/render';
+import { EnvoyTracer, fillSidecarTemplate, VARIANT_FILES } from '../topology/render';
 import { sandboxSpecs, validateEnvoy } from '../topology/sandbox';
 
 function main(): void {
@@ -19,12 +19,17 @@ function main(): void {
   }
   let passed = 0;
   let failed = 0;
-  for (const tracing of [true, false]) {
+  const runs: Array<{ tracing: boolean; tracer: EnvoyTracer; label: string }> = [
+    { tracing: true, tracer: 'zipkin', label: 'Zipkin tracer' },
+    { tracing: true, tracer: 'opentelemetry', label: 'OpenTelemetry tracer' },
+    { tracing: false, tracer: 'zipkin', label: 'untraced' },
+  ];
+  for (const { tracing, tracer, label: kind } of runs) {
     const runDir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
     // The same plan `npm run local` starts from; Jaeger is not run, so its path does not matter.
-    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger' }, tracing });
+    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger' }, tracing, tracer });
     for (const spec of specs.filter((s) => s.validate)) {
-      const label = `${spec.name}${tracing ? ' (Zipkin tracer)' : ' (untraced)'}`;
+      const label = `${spec.name} (${kind})`;
       try {
         spec.validate!();
         passed++;
@@ -35,18 +40,18 @@ function main(): void {
       }
     }
   }
-  // The Compose variant's files, as its containers run them.
+  // The Compose variants' files, as their containers run them.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
-  const variants: Array<[string, string, string]> = [
-    ['front-envoy-zipkin.yaml', 'front-proxy', readFileSync(path.join(ROOT, ZIPKIN_VARIANTS['front-envoy-jaeger.yaml']), 'utf8')],
+  const variants: Array<[string, string, string]> = Object.values(VARIANT_FILES).flatMap((files) => [
+    [files['front-envoy-jaeger.yaml'], 'front-proxy', readFileSync(path.join(ROOT, files['front-envoy-jaeger.yaml']), 'utf8')] as [string, string, string],
     ...['1', '2'].map((n): [string, string, string] => [
-      `service-envoy-zipkin.yaml (service${n})`,
+      `${files['service-envoy-jaeger.yaml']} (service${n})`,
       `service${n}`,
-      fillSidecarTemplate(readFileSync(path.join(ROOT, ZIPKIN_VARIANTS['service-envoy-jaeger.yaml']), 'utf8'), n),
+      fillSidecarTemplate(readFileSync(path.join(ROOT, files['service-envoy-jaeger.yaml']), 'utf8'), n),
     ]),
-  ];
+  ]);
   for (const [label, serviceName, yaml] of variants) {
-    const file = path.join(dir, `${serviceName}.yaml`);
+    const file = path.join(dir, `${label.split(' ')[0]}-${serviceName}.yaml`);
     writeFileSync(file, yaml);
     try {
       validateEnvoy(envoy, file, serviceName);

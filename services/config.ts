@@ -35,6 +35,8 @@ export interface Config {
   propagation: Propagation;
   /** Set when the OpenTelemetry tracer asks Jaeger how much to sample. */
   jaegerRemote?: JaegerRemoteSampling;
+  /** OTEL_SDK_DISABLED=true: the OpenTelemetry tracer records nothing (as JAEGER_DISABLED does for jaeger-client). */
+  otelDisabled?: boolean;
   /** Milliseconds to wait for in-flight requests on shutdown before giving up. */
   shutdownTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
@@ -168,8 +170,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const propagation = requested ? (requested as Propagation) : allowed[0];
   let jaegerRemote: JaegerRemoteSampling | undefined;
-  if (tracer === 'opentelemetry') jaegerRemote = checkOtelEnv(env);
-  else checkJaegerEnv(env);
+  let otelDisabled = false;
+  if (tracer === 'opentelemetry') {
+    jaegerRemote = checkOtelEnv(env);
+    otelDisabled = oneOf(env, 'OTEL_SDK_DISABLED', ['true', 'false'], 'false') === 'true';
+  } else checkJaegerEnv(env);
   return {
     serviceNumber,
     host,
@@ -179,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     tracer,
     propagation,
     ...(jaegerRemote ? { jaegerRemote } : {}),
+    ...(otelDisabled ? { otelDisabled } : {}),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', MIN_KEEP_ALIVE_TIMEOUT_MS, MIN_KEEP_ALIVE_TIMEOUT_MS, 3_600_000),
   };

@@ -10,9 +10,13 @@ import { createOpenTelemetryTracer } from './opentelemetry';
 
 export type ServiceTracer = Tracer & { close(done?: () => void): void };
 
-export type TracerOptions = Pick<Config, 'serviceNumber' | 'propagation' | 'tracer' | 'jaegerRemote'>;
+export type TracerOptions = Pick<Config, 'serviceNumber' | 'propagation' | 'tracer' | 'jaegerRemote' | 'otelDisabled'>;
 
-export function createTracer({ serviceNumber, propagation, tracer, jaegerRemote }: TracerOptions): ServiceTracer {
-  if (tracer === 'opentelemetry') return createOpenTelemetryTracer({ serviceName: `service${serviceNumber}`, jaegerRemote });
+export function createTracer({ serviceNumber, propagation, tracer, jaegerRemote, otelDisabled }: TracerOptions): ServiceTracer {
+  if (tracer === 'opentelemetry') {
+    // OpenTracing's own no-op tracer: spans without ids, nothing sent.
+    if (otelDisabled) return Object.assign(new Tracer(), { close: (done?: () => void) => done?.() });
+    return createOpenTelemetryTracer({ serviceName: `service${serviceNumber}`, jaegerRemote });
+  }
   return createJaegerClientTracer({ serviceNumber, propagation });
 }

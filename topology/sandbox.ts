@@ -2,7 +2,9 @@
  * The whole topology as processes: jaeger, each service with its sidecar, the
  * front Envoy. Configs are rendered from the shipped files (render.ts); the
  * services run as compiled, by command, with their environment from
- * docker-compose.yml passed through the same address transformation.
+ * docker-compose.yml and the variant's Compose file, passed through the same
+ * address transformation. Two variants run here: Envoy's Zipkin tracer (the
+ * default) and its OpenTelemetry tracer; the native plugin needs Envoy 1.29.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { Listen, takenListens } from './ports';
 import { httpOk, ProcessGroup, ProcessSpec } from './processes';
-import { fillSidecarTemplate, renderEnvoy } from './render';
+import { EnvoyTracer, fillSidecarTemplate, renderEnvoy } from './render';
 import { Binaries, requireBinaries, ROOT } from '../toolchain/binaries';
 import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS } from './topology';
 
@@ -23,6 +25,8 @@ export interface SandboxOptions {
   serviceEnv?: Record<string, string>;
   /** false: the benchmark's baseline, with tracing removed from the Envoys and the services. */
   tracing?: boolean;
+  /** The Envoys' tracer, and with it the services' (as the variant's Compose file sets it). */
+  tracer?: EnvoyTracer;
   /** Called when a process that was running exits without being asked to. */
   onUnexpectedExit?: (report: string) => void;
 }
@@ -45,6 +49,9 @@ export interface Sandbox {
 }
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+/** The Compose file that makes each variant, over docker-compose.yml. */
+export const VARIANT_COMPOSE: Record<EnvoyTracer, string> = { zipkin: 'docker-compose.zipkin.yml', opentelemetry: 'docker-compose.otel.yml' };
 
 /** A compose environment value as seen from this machine. */
 function localValue(value: string, inside: ContainerName): string {
@@ -109,12 +116,14 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   const tracing = options.tracing ?? true;
   const runDir = options.runDir ?? RUN_DIR;
   const files = new Map<string, string>();
+  const tracer = options.tracer ?? 'zipkin';
   const compose = parse(read('docker-compose.yml'), { merge: true });
+  const variant = parse(read(VARIANT_COMPOSE[tracer]), { merge: true });
   const strategiesFile = path.join(runDir, 'sampling-strategies.json');
   files.set(strategiesFile, read(path.join('jaeger', 'sampling-strategies.json')));
 
   const envoySpec = (name: string, container: ContainerName, shipped: string): ProcessSpec => {
-    const rendered = renderEnvoy(shipped, container, { tracing });
+    const rendered = renderEnvoy(shipped, container, { tracing, tracer });
     const file = path.join(runDir, `${name}.yaml`);
     files.set(file, rendered.yaml);
     const admin = `http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`;
@@ -130,15 +139,14 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   };
 
   const serviceSpecs = (container: 'service1' | 'service2'): ProcessSpec[] => {
-    const shippedEnv: Record<string, string> = compose.services[container].environment;
+    // As Compose merges them: the variant's values over the base file's.
+    const shippedEnv: Record<string, string> = { ...compose.services[container].environment, ...variant.services[container].environment };
     const env = Object.fromEntries(Object.entries(shippedEnv).map(([k, v]) => [k, localValue(String(v), container)]));
     Object.assign(env, {
       HOST: ADDRESSES[container],
       PORT: String(PORTS.service),
-      // Transformation 2's other half: Zipkin Envoys read and write B3.
-      TRACE_PROPAGATION: 'b3',
       ...options.serviceEnv,
-      ...(tracing ? {} : { JAEGER_DISABLED: 'true' }),
+      ...(tracing ? {} : { JAEGER_DISABLED: 'true', OTEL_SDK_DISABLED: 'true' }),
     });
     const number = env.SERVICE_NAME;
     return [

@@ -47,9 +47,12 @@ export function localAddress(address: string, inside: ContainerName): string {
   return address;
 }
 
-/** The same transformation for "host:port" and URLs. */
+/**
+ * The same transformation for "host:port", URLs, and either inside a list of
+ * settings ("endpoint=http://jaeger:5778,pollingIntervalMs=5000").
+ */
 export function localHostPort(value: string, inside: ContainerName): string {
-  return value.replace(/^(\w+:\/\/)?([^:/]+)(?=:\d)/, (_m, scheme: string | undefined, host: string) =>
-    `${scheme ?? ''}${localAddress(host, inside)}`,
+  return value.replace(/(^|[=,])(\w+:\/\/)?([^:/=,\s]+)(?=:\d)/g, (_m, before: string, scheme: string | undefined, host: string) =>
+    `${before}${scheme ?? ''}${localAddress(host, inside)}`,
   );
 }

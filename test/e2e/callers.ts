@@ -14,6 +14,9 @@ import { Target } from './target';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
+/** The seven hops less the front proxy's: service1's sidecar is the root. */
+const WITHOUT_FRONT = TRACE_HOPS.slice(1).map((hop) => ({ ...hop, parent: hop.parent === 0 ? null : hop.parent! - 1 }));
+
 interface CallerForm {
   name: string;
   traceIdBytes: 8 | 16;
@@ -35,6 +38,15 @@ const FORMS: Record<Target['propagation'], CallerForm[]> = {
     },
     { name: 'W3C traceparent', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01` }) },
   ],
+  w3c: [
+    { name: 'W3C traceparent', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01` }) },
+    { name: 'W3C traceparent with a tracestate', traceIdBytes: 16, headers: (t, s) => ({ traceparent: `00-${t}-${s}-01`, tracestate: 'sandbox=caller' }) },
+    {
+      name: 'W3C traceparent beside a stale uber-trace-id from elsewhere',
+      traceIdBytes: 16,
+      headers: (t, s) => ({ traceparent: `00-${t}-${s}-01`, 'uber-trace-id': `${hex(16)}:${hex(8)}:0:1` }),
+    },
+  ],
 };
 
 export function callerSuite(current: () => Target): void {
@@ -50,6 +62,16 @@ export function callerSuite(current: () => Target): void {
           await wholeTrace(target, traceId, TRACE_HOPS, { rootParent: callerSpan });
         });
       }
+    });
+
+    it('starts a new trace for a malformed traceparent, and answers it', async () => {
+      const target = current();
+      const answer = await get(`${target.proxy}/trace/1`, { traceparent: '00-not-a-trace-id-01' });
+      assert.equal(answer.status, 200, answer.body);
+      assert.ok(answer.traceId, 'a trace id');
+      // Envoy's OpenTelemetry tracer makes no span for a request whose traceparent it cannot read
+      // (a null span), and drops the header: the trace starts at service1's sidecar.
+      await wholeTrace(target, answer.traceId, target.propagation === 'w3c' ? WITHOUT_FRONT : TRACE_HOPS);
     });
   });
 }

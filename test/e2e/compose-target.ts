@@ -2,8 +2,8 @@
  * The sandbox as users start it: `docker compose up --build --wait`, under a
  * real Docker engine (`npm run docker:start`).
  *
- *   E2E_COMPOSE_VARIANT  native (docker-compose.yml, the default) or zipkin
- *                        (with docker-compose.zipkin.yml)
+ *   E2E_VARIANT          native (docker-compose.yml, the default), zipkin (with
+ *                        docker-compose.zipkin.yml) or otel (docker-compose.otel.yml)
  *   E2E_STANDINS=true    builds on the stand-in images (CI, where no registry
  *                        is reachable; `npm run toolchain -- docker` makes them)
  */
@@ -11,10 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPOSE, ROOT } from '../../toolchain/binaries';
-import { composeFiles } from './compose-files';
+import { composeFiles, composeVariant } from './compose-files';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer, sendTo } from './http';
-import type { Container, SamplingSubject, Target } from './target';
+import type { Container, Propagation, SamplingSubject, Target } from './target';
 
 export interface Published {
   service: string;
@@ -48,7 +48,8 @@ export interface ComposeTarget extends Target {
 
 export async function composeTarget(): Promise<ComposeTarget> {
   const files = composeFiles();
-  const zipkin = files.includes('docker-compose.zipkin.yml');
+  const variant = composeVariant();
+  const propagation: Propagation = { native: 'jaeger' as const, zipkin: 'b3' as const, otel: 'w3c' as const }[variant];
   const compose = (...args: string[]): string => {
     const [command, all] = composeCommand(files, args);
     const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -62,9 +63,9 @@ export async function composeTarget(): Promise<ComposeTarget> {
   const proxy = `http://127.0.0.1:${port('PROXY_PORT', 8000)}`;
 
   // Native: the front Envoy's plugin samples as Jaeger says, so through the proxy its strategy
-  // decides. Zipkin: Envoy samples by its own settings; service1 decides for traces it starts,
-  // which a request from inside its container, past the sidecar, makes.
-  const sampling: SamplingSubject = zipkin
+  // decides. Zipkin and OpenTelemetry: Envoy samples by its own settings; service1 decides for
+  // traces it starts, which a request from inside its container, past the sidecar, makes.
+  const sampling: SamplingSubject = variant !== 'native'
     ? {
         service: 'service1',
         async send(count, headers = {}) {
@@ -83,7 +84,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
   const running = (container: Container) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
   return {
     name: `docker compose (${files.join(', ')})`,
-    propagation: zipkin ? 'b3' : 'jaeger',
+    propagation,
     proxy,
     jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),
     samplingUrl: `http://127.0.0.1:${port('SAMPLING_PORT', 5778)}`,

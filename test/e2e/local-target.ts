@@ -1,28 +1,49 @@
-/** The local topology as an end-to-end target: real Envoy and Jaeger as processes on loopback. */
+/**
+ * The local topology as an end-to-end target: real Envoy and Jaeger as processes on
+ * loopback, in the variant E2E_VARIANT names: zipkin (the default) or otel.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ProcessGroup } from '../../topology/processes';
+import { EnvoyTracer } from '../../topology/render';
 import { startSandbox } from '../../topology/sandbox';
 import { ADDRESSES, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
 import { JaegerClient } from '../../tools/jaeger';
-import type { Container, Target } from './target';
+import type { Container, Propagation, Target } from './target';
 import { sendTo } from './http';
 
-/** Faster than shipped, so the tests need not wait a minute for a sampler refresh. */
-const TEST_SERVICE_ENV = { JAEGER_SAMPLER_REFRESH_INTERVAL: '300', JAEGER_REPORTER_FLUSH_INTERVAL: '100' };
+/** Faster than shipped, so the tests need not wait for a sampler refresh or a span batch. */
+const TEST_SERVICE_ENV = {
+  JAEGER_SAMPLER_REFRESH_INTERVAL: '300',
+  JAEGER_REPORTER_FLUSH_INTERVAL: '100',
+  OTEL_TRACES_SAMPLER_ARG: `endpoint=${JAEGER_SAMPLING_URL},pollingIntervalMs=300,initialSamplingRate=1`,
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+};
 
+const VARIANTS: Record<string, { tracer: EnvoyTracer; propagation: Propagation }> = {
+  zipkin: { tracer: 'zipkin', propagation: 'b3' },
+  otel: { tracer: 'opentelemetry', propagation: 'w3c' },
+};
+
+export function localVariant(env: Record<string, string | undefined> = process.env): string {
+  const variant = env.E2E_VARIANT || 'zipkin';
+  if (!(variant in VARIANTS)) throw new Error(`E2E_VARIANT must be zipkin or otel on the local topology (native needs Compose), got "${variant}"`);
+  return variant;
+}
 
 export async function localTarget(): Promise<Target> {
-  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV });
+  const variant = localVariant();
+  const { tracer, propagation } = VARIANTS[variant];
+  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, tracer });
   const group: ProcessGroup = sandbox.group;
   // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
   const processesOf = (container: Container) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
   return {
-    name: 'local processes',
-    propagation: 'b3',
+    name: `local processes, the ${variant} variant`,
+    propagation,
     proxy: PROXY_URL,
     jaeger: new JaegerClient(JAEGER_QUERY_URL),
     samplingUrl: JAEGER_SAMPLING_URL,
-    // Through the proxy, Envoy's Zipkin tracer decides; a service decides for the traces it starts.
+    // Through the proxy, the Envoy's own sampling decides; a service decides for the traces it starts.
     sampling: { service: 'service1', send: (count, headers) => sendTo(`http://${ADDRESSES.service1}:${PORTS.service}/service/1`, count, headers) },
     sidecarAdmin: (c) => `http://${ADDRESSES[c]}:${PORTS.envoyAdmin}`,
     readStrategies: () => readFileSync(sandbox.strategiesFile, 'utf8'),

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
 import { withLogs } from './expect';
 import { get } from './http';
-import { Target } from './target';
+import { forcingHeaders, Target } from './target';
 
 const BATCH = 10;
 
@@ -18,14 +17,14 @@ function withRate(json: string, service: string, rate: number): string {
 }
 
 /**
- * How many of a batch of requests Jaeger keeps. A last request with a
- * jaeger-debug-id is always kept; once it is in Jaeger, the batch before it,
- * reported earlier by the same processes, is too.
+ * How many of a batch of requests Jaeger keeps. A last request that forces its
+ * trace (forcingHeaders) is always kept; once it is in Jaeger, the batch before
+ * it, reported earlier by the same processes, is too.
  */
 async function sampledOfBatch(target: Target): Promise<number> {
   const answers = await target.sampling.send(BATCH);
   for (const answer of answers) assert.equal(answer.status, 200, answer.body);
-  const [marker] = await target.sampling.send(1, { 'jaeger-debug-id': `sampling-marker-${randomUUID()}` });
+  const [marker] = await target.sampling.send(1, forcingHeaders(target.propagation));
   await pollUntil(async () => assert.ok(await target.jaeger.trace(marker.traceId!), 'marker not yet in Jaeger'), 'the marker trace', {
     timeoutMs: 20_000,
     intervalMs: 200,

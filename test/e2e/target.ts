@@ -1,14 +1,26 @@
 /**
  * What the end-to-end tests run against: the local topology (real Envoy and
  * Jaeger as processes, the default) or `docker compose up --build --wait`
- * (E2E_TARGET=compose, see compose-target.ts). Both expose the same handles,
- * so the assertions are the same.
+ * (E2E_TARGET=compose, see compose-target.ts), in the variant E2E_VARIANT names.
+ * Both expose the same handles, so the assertions are the same.
  */
-
+import { randomBytes, randomUUID } from 'node:crypto';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer } from './http';
 
 export type Container = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
+
+export type Propagation = 'jaeger' | 'b3' | 'w3c';
+
+/**
+ * Headers that make a service keep the trace whatever its sampling rate: jaeger-client's
+ * jaeger-debug-id, or for the OpenTelemetry SDK, which has none, a sampled traceparent
+ * (its sampler follows a sampled parent). The trace id is the answer's x-trace-id.
+ */
+export function forcingHeaders(propagation: Propagation): Record<string, string> {
+  if (propagation === 'w3c') return { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` };
+  return { 'jaeger-debug-id': `sampling-marker-${randomUUID()}` };
+}
 
 export interface SamplingSubject {
   /** The service whose strategy decides. */
@@ -20,8 +32,8 @@ export interface SamplingSubject {
 
 export interface Target {
   name: string;
-  /** The context format the sandbox's Envoys read and write: Jaeger's plugin, or Zipkin's B3. */
-  propagation: 'jaeger' | 'b3';
+  /** The context format the sandbox's Envoys read and write: Jaeger's plugin, Zipkin's B3, or OpenTelemetry's W3C. */
+  propagation: Propagation;
   proxy: string;
   jaeger: JaegerClient;
   samplingUrl: string;

@@ -46,6 +46,7 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', TRACE_PROPAGATION: 'w3c' }, /^TRACE_PROPAGATION must be one of jaeger, b3 with TRACER=jaeger-client, got "w3c"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', TRACE_PROPAGATION: 'b3' }, /^TRACE_PROPAGATION must be one of w3c with TRACER=opentelemetry, got "b3"$/],
   [{ SERVICE_NAME: '1', TRACER: 'otel' }, /^TRACER must be one of jaeger-client, opentelemetry, got "otel"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_SDK_DISABLED: 'yes' }, /^OTEL_SDK_DISABLED must be one of true, false, got "yes"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ URL, got "jaeger:4318"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://x' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ URL/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_SCHEDULE_DELAY: 'soon' }, /^OTEL_BSP_SCHEDULE_DELAY must be a whole number, got "soon"$/],
@@ -103,6 +104,8 @@ test('reads the OpenTelemetry tracer: W3C headers, and jaeger_remote with its ar
   assert.equal(plain.tracer, 'opentelemetry');
   assert.equal(plain.propagation, 'w3c');
   assert.equal(plain.jaegerRemote, undefined, 'the SDK reads OTEL_TRACES_SAMPLER itself');
+  assert.equal(plain.otelDisabled, undefined);
+  assert.equal(loadConfig({ ...otel, OTEL_SDK_DISABLED: 'true' }).otelDisabled, true);
   assert.equal(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }).jaegerRemote, undefined);
   assert.deepEqual(
     loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }).jaegerRemote,

@@ -214,3 +214,13 @@ test('TRACER=opentelemetry gives the OpenTelemetry tracer, reading W3C through t
   assert.equal(extracted?.toTraceId(), TRACE_ID);
   assert.equal(extracted?.toSpanId(), PARENT_ID);
 });
+
+test('OTEL_SDK_DISABLED=true gives a tracer that records and writes nothing', (t) => {
+  const tracer = createTracer(loadConfig({ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_SDK_DISABLED: 'true' }));
+  t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
+  const span = tracer.startSpan('GET /trace/:n');
+  const headers: Record<string, string> = {};
+  tracer.inject(span.context(), FORMAT_HTTP_HEADERS, headers);
+  assert.deepEqual(headers, {});
+  assert.equal(span.context().toTraceId(), '');
+});

@@ -91,10 +91,11 @@ test("rebuilds a stand-in when its Dockerfile's body changes, with the same file
 
 test('the Compose e2e picks its files from the environment, and refuses a variant it does not know', () => {
   assert.deepEqual(composeFiles({}), ['docker-compose.yml']);
-  assert.deepEqual(composeFiles({ E2E_COMPOSE_VARIANT: 'zipkin', E2E_STANDINS: 'true' }), [
+  assert.deepEqual(composeFiles({ E2E_VARIANT: 'zipkin', E2E_STANDINS: 'true' }), [
     'docker-compose.yml',
     'docker-compose.zipkin.yml',
     'toolchain/docker/compose.standins.yml',
   ]);
-  assert.throws(() => composeFiles({ E2E_COMPOSE_VARIANT: 'otel' }), /E2E_COMPOSE_VARIANT must be native or zipkin, got "otel"/);
+  assert.deepEqual(composeFiles({ E2E_VARIANT: 'otel' }), ['docker-compose.yml', 'docker-compose.otel.yml']);
+  assert.throws(() => composeFiles({ E2E_VARIANT: 'opentelemetry' }), /^Error: E2E_VARIANT must be native, zipkin or otel under Compose, got "opentelemetry"$/);
 });
