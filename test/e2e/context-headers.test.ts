@@ -43,42 +43,42 @@ function relocated(shipped: string, inside: ContainerName, recorderPort: number,
 
 /** One real Envoy rendered from the shipped config, and the context headers its upstream got for a request. */
 function envoyWithRecorder(shipped: string, inside: ContainerName, port: number, tracer: EnvoyTracer): (headers: Record<string, string>) => Promise<Record<string, string>> {
-    const received: IncomingHttpHeaders[] = [];
-    const recorder = http.createServer((req, res) => {
-      received.push(req.headers);
-      res.end('ok');
-    });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'context-headers-'));
-    const group = new ProcessGroup(dir);
+  const received: IncomingHttpHeaders[] = [];
+  const recorder = http.createServer((req, res) => {
+    received.push(req.headers);
+    res.end('ok');
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'context-headers-'));
+  const group = new ProcessGroup(dir);
 
-    before(async () => {
-      await new Promise<void>((resolve) => recorder.listen(0, HOST, resolve));
-      const file = path.join(dir, 'envoy.yaml');
-      const yaml = relocated(shipped, inside, (recorder.address() as AddressInfo).port, tracer).replaceAll('${SERVICE_NAME}', '1');
-      writeFileSync(file, yaml);
-      await group.start({
-        name: 'envoy',
-        command: requireBinaries().envoy,
-        args: ['-c', file, '--use-dynamic-base-id', '--log-level', 'warn'],
-        ready: () => httpOk(`http://${HOST}:8001/ready`),
-        readyTimeoutMs: 20_000,
-      });
+  before(async () => {
+    await new Promise<void>((resolve) => recorder.listen(0, HOST, resolve));
+    const file = path.join(dir, 'envoy.yaml');
+    const yaml = relocated(shipped, inside, (recorder.address() as AddressInfo).port, tracer).replaceAll('${SERVICE_NAME}', '1');
+    writeFileSync(file, yaml);
+    await group.start({
+      name: 'envoy',
+      command: requireBinaries().envoy,
+      args: ['-c', file, '--use-dynamic-base-id', '--log-level', 'warn'],
+      ready: () => httpOk(`http://${HOST}:8001/ready`),
+      readyTimeoutMs: 20_000,
     });
-    after(async () => {
-      await group.stopAll();
-      recorder.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+  });
+  after(async () => {
+    await group.stopAll();
+    recorder.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-    /** The context headers the upstream got for one request with these headers. */
-    async function forwarded(headers: Record<string, string>): Promise<Record<string, string>> {
-      received.length = 0;
-      const answer = await get(`http://${HOST}:${port}/trace/1`, headers);
-      assert.equal(answer.status, 200, answer.body);
-      assert.equal(received.length, 1);
-      return Object.fromEntries(Object.entries(received[0]).filter(([name]) => CONTEXT.test(name))) as Record<string, string>;
-    }
-    return forwarded;
+  /** The context headers the upstream got for one request with these headers. */
+  async function forwarded(headers: Record<string, string>): Promise<Record<string, string>> {
+    received.length = 0;
+    const answer = await get(`http://${HOST}:${port}/trace/1`, headers);
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(received.length, 1);
+    return Object.fromEntries(Object.entries(received[0]).filter(([name]) => CONTEXT.test(name))) as Record<string, string>;
+  }
+  return forwarded;
 }
 
 const SHIPPED = [

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderZipkinVariant, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
+import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderVariant, renderZipkinVariant, VARIANT_FILES, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
 import { localHostPort } from '../../topology/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -38,6 +38,12 @@ test('turns compose hostnames and each container\'s own addresses into its loopb
   assert.deepEqual(endpoint(ZIPKIN_CLUSTER), { address: '127.0.0.1', port_value: 9411 });
   assert.equal(localHostPort('http://jaeger:5778/sampling', 'service1'), 'http://127.0.0.1:5778/sampling');
   assert.equal(localHostPort('http://127.0.0.1:9000/trace/2', 'service1'), 'http://127.0.0.2:9000/trace/2');
+  assert.equal(localHostPort('jaeger:6831', 'service1'), '127.0.0.1:6831');
+  assert.equal(
+    localHostPort('endpoint=http://jaeger:5778,pollingIntervalMs=5000,initialSamplingRate=1', 'service2'),
+    'endpoint=http://127.0.0.1:5778,pollingIntervalMs=5000,initialSamplingRate=1',
+  );
+  assert.equal(localHostPort('a=localhost:1,b=service2:2', 'service1'), 'a=127.0.0.2:1,b=127.0.0.3:2');
 });
 
 test('swaps the native Jaeger plugin for Envoy\'s Zipkin tracer and keeps the service name', () => {
@@ -102,7 +108,7 @@ test('renders the benchmark\'s untraced variant without any tracing block', () =
 
 test('ships the current-Envoy variant as exactly what the tracer transformation makes of the native configs', () => {
   for (const [shipped, variant] of Object.entries(ZIPKIN_VARIANTS)) {
-    assert.equal(read(variant), renderZipkinVariant(read(shipped), shipped), `${variant} is stale: run npm run render:zipkin`);
+    assert.equal(read(variant), renderZipkinVariant(read(shipped), shipped), `${variant} is stale: run npm run render:envoy`);
   }
 });
 
@@ -132,8 +138,46 @@ test('has the Zipkin tracer send every second, as the plugin does, and nothing e
   assert.equal(parse(renderEnvoy(front, 'front-envoy', { tracing: false }).yaml).layered_runtime, undefined);
 });
 
-test('renders exactly the two shipped configs into the current variant', () => {
+test('renders exactly the two shipped configs into each current-Envoy variant', () => {
   assert.deepEqual(ZIPKIN_VARIANTS, { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' });
+  assert.deepEqual(VARIANT_FILES.opentelemetry, { 'front-envoy-jaeger.yaml': 'front-envoy-otel.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-otel.yaml' });
+});
+
+test("swaps the native Jaeger plugin for Envoy's OpenTelemetry tracer: OTLP over HTTP to Jaeger, the plugin's service name", () => {
+  const { yaml, serviceName } = renderEnvoy(sidecar1, 'service1', { tracer: 'opentelemetry' });
+  assert.equal(serviceName, 'service1');
+  const config = parse(yaml);
+  const expected = {
+    name: 'envoy.tracers.opentelemetry',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+      http_service: { http_uri: { uri: 'http://127.0.0.1:4318/v1/traces', cluster: 'jaeger_otlp', timeout: '1s' } },
+      service_name: 'service1',
+    },
+  };
+  assert.deepEqual(providers(config), [expected, expected], 'ingress and egress');
+  const cluster = config.static_resources.clusters.find((c: Json) => c.name === 'jaeger_otlp');
+  assert.equal(cluster.type, 'STATIC');
+  assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 4318 });
+  assert.equal(config.static_resources.clusters.find((c: Json) => c.name === ZIPKIN_CLUSTER), undefined);
+  assert.deepEqual(config.layered_runtime, {
+    layers: [{ name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 } }],
+  });
+  const contextHeaders = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'traceparent', 'uber-trace-id'];
+  for (const listener of config.static_resources.listeners) {
+    assert.deepEqual(listener.filter_chains[0].filters[0].typed_config.route_config.request_headers_to_remove, contextHeaders, listener.name);
+  }
+});
+
+test('ships the OpenTelemetry variant as exactly what the tracer transformation makes of the native configs', () => {
+  for (const [shipped, variant] of Object.entries(VARIANT_FILES.opentelemetry)) {
+    assert.equal(read(variant), renderVariant('opentelemetry', read(shipped), shipped), `${variant} is stale: run npm run render:envoy`);
+  }
+  const front = parse(read('front-envoy-otel.yaml'));
+  assert.equal(providers(front)[0].typed_config.http_service.http_uri.uri, 'http://jaeger:4318/v1/traces');
+  assert.equal(front.static_resources.clusters.find((c: Json) => c.name === 'jaeger_otlp').type, 'STRICT_DNS');
+  assert.match(read('service-envoy-otel.yaml'), /service_name: service\$\{SERVICE_NAME\}/, 'still a template for start-service.sh');
+  assert.match(read('front-envoy-otel.yaml'), /^# Generated from front-envoy-jaeger\.yaml by `npm run render:envoy`: the OpenTelemetry variant/);
 });
 
 test('points the local Zipkin tracer at Jaeger by its address, with no DNS', () => {

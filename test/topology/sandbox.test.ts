@@ -119,3 +119,17 @@ test('gives Jaeger 30 seconds to be ready, and every other process 20', () => {
     'front-envoy': 20_000,
   });
 });
+
+test('the OpenTelemetry variant gives the services its Compose environment, seen from this machine, and renders that tracer', () => {
+  const otel = sandboxSpecs({ runDir: mkdtempSync(path.join(os.tmpdir(), 'sandbox-otel-')), binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, tracer: 'opentelemetry' });
+  const env = otel.specs.find((s) => s.name === 'service1')!.env!;
+  assert.equal(env.TRACER, 'opentelemetry');
+  assert.equal(env.TRACE_PROPAGATION, 'w3c');
+  assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://127.0.0.1:4318');
+  assert.equal(env.OTEL_TRACES_SAMPLER, 'jaeger_remote');
+  assert.equal(env.OTEL_TRACES_SAMPLER_ARG, 'endpoint=http://127.0.0.1:5778,pollingIntervalMs=5000,initialSamplingRate=1');
+  assert.equal(env.DOWNSTREAM_URL, 'http://127.0.0.2:9000/trace/2');
+  const front = otel.specs.find((s) => s.name === 'front-envoy')!;
+  assert.match(readFileSync(front.args[front.args.indexOf('-c') + 1], 'utf8'), /envoy\.tracers\.opentelemetry/);
+  assert.equal(spec('service1').env!.TRACER, undefined, 'the Zipkin variant keeps jaeger-client');
+});
