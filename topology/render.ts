@@ -130,7 +130,7 @@ function openTelemetryProvider(serviceName: string, collector: Collector): Json 
         http_uri: { uri: `http://${collector.address}:${collector.port}/v1/traces`, cluster: OTLP_CLUSTER, timeout: '1s' },
       },
       // The resource's service.name; no sampler: the connection manager's sampling decides, as it
-      // does for Zipkin, and x-envoy-force-trace and a caller's sampled flag are followed.
+      // does for Zipkin, and x-client-trace-id and a caller's sampled flag are followed.
       service_name: serviceName,
     },
   };
@@ -155,7 +155,9 @@ export function swapTracer(config: Json, tracer: EnvoyTracer, collector: Collect
     tracer === 'zipkin'
       ? { name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': ZIPKIN_FLUSH_INTERVAL_MS, 'tracing.zipkin.min_flush_spans': ZIPKIN_MIN_FLUSH_SPANS } }
       : { name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': OTLP_FLUSH_INTERVAL_MS, 'tracing.opentelemetry.min_flush_spans': OTLP_MIN_FLUSH_SPANS } };
-  config.layered_runtime = { layers: [reporting] };
+  // The admin layer lets the admin page change the runtime while Envoy runs, e.g.
+  // `POST /runtime_modify?tracing.random_sampling=25`.
+  config.layered_runtime = { layers: [reporting, { name: 'admin', admin_layer: {} }] };
   const cluster = tracer === 'zipkin' ? ZIPKIN_CLUSTER : OTLP_CLUSTER;
   config.static_resources.clusters.push({
     name: cluster,

@@ -118,7 +118,8 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   const files = new Map<string, string>();
   const tracer = options.tracer ?? 'zipkin';
   const compose = parse(read('docker-compose.yml'), { merge: true });
-  const variant = parse(read(VARIANT_COMPOSE[tracer]), { merge: true });
+  // Compose's `!reset` tag (the variants reset the native platform) means "no value" to everyone else.
+  const variant = parse(read(VARIANT_COMPOSE[tracer]), { merge: true, customTags: [{ tag: '!reset', resolve: () => null }] });
   const strategiesFile = path.join(runDir, 'sampling-strategies.json');
   files.set(strategiesFile, read(path.join('jaeger', 'sampling-strategies.json')));
 

@@ -86,6 +86,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
     name: `docker compose (${files.join(', ')})`,
     propagation,
     proxy,
+    frontAdmin: `http://127.0.0.1:${port('ADMIN_PORT', 8001)}`,
     jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),
     samplingUrl: `http://127.0.0.1:${port('SAMPLING_PORT', 5778)}`,
     sampling,

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ProcessGroup } from '../../topology/processes';
 import { EnvoyTracer } from '../../topology/render';
 import { startSandbox } from '../../topology/sandbox';
-import { ADDRESSES, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
+import { ADDRESSES, FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
 import { JaegerClient } from '../../tools/jaeger';
 import type { Container, Propagation, Target } from './target';
 import { sendTo } from './http';
@@ -41,6 +41,7 @@ export async function localTarget(): Promise<Target> {
     name: `local processes, the ${variant} variant`,
     propagation,
     proxy: PROXY_URL,
+    frontAdmin: FRONT_ADMIN_URL,
     jaeger: new JaegerClient(JAEGER_QUERY_URL),
     samplingUrl: JAEGER_SAMPLING_URL,
     // Through the proxy, the Envoy's own sampling decides; a service decides for the traces it starts.

@@ -35,6 +35,8 @@ export interface Target {
   /** The context format the sandbox's Envoys read and write: Jaeger's plugin, Zipkin's B3, or OpenTelemetry's W3C. */
   propagation: Propagation;
   proxy: string;
+  /** The front Envoy's admin page. */
+  frontAdmin: string;
   jaeger: JaegerClient;
   samplingUrl: string;
   sampling: SamplingSubject;

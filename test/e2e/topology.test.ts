@@ -6,6 +6,7 @@ import { after, before, describe } from 'node:test';
 import { callerSuite } from './callers';
 import { composeSuite } from './compose';
 import { ComposeTarget } from './compose-target';
+import { composeVariant } from './compose-files';
 import { faultSuite } from './faults';
 import { samplingSuite } from './sampling';
 import { localTarget } from './local-target';
@@ -30,7 +31,7 @@ describe('the sandbox, end to end', () => {
     await sandbox?.close();
   });
 
-  traceSuite(current);
+  traceSuite(current, { envoySampling: !(process.env.E2E_TARGET === 'compose' && composeVariant() === 'native') });
   callerSuite(current);
   samplingSuite(current);
   // Health checks and published ports exist only under a Docker engine.

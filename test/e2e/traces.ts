@@ -10,7 +10,11 @@ import { Target } from './target';
 
 const REQUESTS = Number(process.env.E2E_TRACES || 20);
 
-export function traceSuite(current: () => Target): void {
+/**
+ * @param envoySampling the front Envoy samples by its own runtime (the Zipkin and
+ *   OpenTelemetry variants); the native one asks Jaeger instead.
+ */
+export function traceSuite(current: () => Target, { envoySampling }: { envoySampling: boolean }): void {
   describe('a request through the front proxy', () => {
     it(`becomes one whole trace of seven hops, ${REQUESTS} times out of ${REQUESTS}`, async () => {
       const target = current();
@@ -44,6 +48,39 @@ export function traceSuite(current: () => Target): void {
       );
       assert.equal(found.traceId, answer.traceId);
     });
+
+    if (envoySampling) {
+      it('with x-client-trace-id is traced while the front Envoy samples nothing, and found by that tag', async () => {
+        const target = current();
+        const sampling = async (percent: number) => {
+          const res = await fetch(`${target.frontAdmin}/runtime_modify?tracing.random_sampling=${percent}`, { method: 'POST' });
+          assert.equal(res.status, 200, await res.text());
+        };
+        await sampling(0);
+        try {
+          const plain = await get(`${target.proxy}/trace/1`);
+          assert.equal(plain.status, 200, plain.body);
+          const clientId = `e2e-${randomUUID()}`;
+          const forced = await get(`${target.proxy}/trace/1`, { 'x-client-trace-id': clientId });
+          assert.equal(forced.status, 200, forced.body);
+          await wholeTrace(target, forced.traceId, TRACE_HOPS);
+          const found = await pollUntil(
+            async () => {
+              const traces = await target.jaeger.traces('front-proxy', { tags: { 'guid:x-client-trace-id': clientId } });
+              assert.equal(traces.length, 1, `traces tagged guid:x-client-trace-id=${clientId}`);
+              return traces[0];
+            },
+            'the trace by its client trace id',
+            { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
+          );
+          assert.equal(found.traceId, forced.traceId);
+          // Sent first through the same processes: had it been sampled, its spans would be in by now.
+          assert.equal(await target.jaeger.trace(plain.traceId!), undefined, 'the request without the header was not traced');
+        } finally {
+          await sampling(100);
+        }
+      });
+    }
 
     it('still answers 200 after an idle pause longer than the app keeps its connections', async () => {
       const target = current();

@@ -128,10 +128,13 @@ test('points the Compose variant at jaeger:9411 by name, so a recreated Jaeger i
   assert.match(read('service-envoy-zipkin.yaml'), /operation: ingress service\$\{SERVICE_NAME\}/, 'still a template for start-service.sh');
 });
 
-test('has the Zipkin tracer send every second, as the plugin does, and nothing else of the runtime', () => {
+test('has the Zipkin tracer send every second, as the plugin does, and lets the admin page change the runtime', () => {
   for (const config of [parse(renderEnvoy(front, 'front-envoy').yaml), parse(read('service-envoy-zipkin.yaml'))]) {
     assert.deepEqual(config.layered_runtime, {
-      layers: [{ name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': 1000, 'tracing.zipkin.min_flush_spans': 25 } }],
+      layers: [
+        { name: 'zipkin_reporting', static_layer: { 'tracing.zipkin.flush_interval_ms': 1000, 'tracing.zipkin.min_flush_spans': 25 } },
+        { name: 'admin', admin_layer: {} },
+      ],
     });
   }
   assert.match(read('service-envoy-jaeger.yaml'), /bufferFlushInterval: 1 /);
@@ -161,7 +164,10 @@ test("swaps the native Jaeger plugin for Envoy's OpenTelemetry tracer: OTLP over
   assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 4318 });
   assert.equal(config.static_resources.clusters.find((c: Json) => c.name === ZIPKIN_CLUSTER), undefined);
   assert.deepEqual(config.layered_runtime, {
-    layers: [{ name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 } }],
+    layers: [
+      { name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 } },
+      { name: 'admin', admin_layer: {} },
+    ],
   });
   const contextHeaders = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'traceparent', 'uber-trace-id'];
   for (const listener of config.static_resources.listeners) {
