@@ -1,22 +1,28 @@
 /**
- * `npm run bench`: what tracing costs, measured on the local topology, one run
- * after another on this machine.
+ * `npm run bench`: what tracing costs in each variant that runs here (Zipkin and
+ * OpenTelemetry), measured on the local topology, one run after another on this
+ * machine.
  *
- *  1. overhead: /trace/1 as fast as C connections allow, tracing on (100% sampled)
- *     against the same topology with tracing removed from Envoys and services;
- *  2. delivery: K requests at a steady rate, then the share of traces that are
+ *  1. CPU per request at a steady rate, each variant traced (100% sampled) and
+ *     then the same topology with tracing removed from Envoys and services, in
+ *     pairs, so every pair gives a ratio and a drift in the machine's speed
+ *     shows as their spread;
+ *  2. throughput: /trace/1 as fast as C connections allow, traced and untraced;
+ *  3. delivery: K requests at a steady rate, then the share of traces that are
  *     complete (all seven hops) in Jaeger, and where the missing spans were lost;
- *  3. the floor: latency of the whole chain against a direct call to service2;
- *  4. memory: every process's resident memory across many traced requests, to
- *     show Jaeger bounded by its trace limit and the rest flat.
+ *  4. the floor: latency of the whole chain against a direct call to service2;
+ *  5. memory: every process's resident memory across many traced requests, to
+ *     show Jaeger bounded by its trace limit and the rest flat;
+ *  6. one span of each tracer, measured alone.
  *
  * Writes bench/results.json and bench/results.md (--smoke: a short run, written
  * to a temporary folder, that proves the bench works; no thresholds anywhere).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Delivery, MemoryRun, Plan, PROXY_PATH, renderMarkdown, Results } from './bench-report';
-import { collectTraceIds, countComplete, zipkinStats } from './delivery';
+import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, VariantResults } from './bench-report';
+import { collectTraceIds, countComplete, reporterStats } from './delivery';
+import { EnvoyTracer } from '../topology/render';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +33,7 @@ import { cpuMeter, udpDrops } from './cpu';
 import { rssOf } from './memory';
 import { JaegerClient } from './jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
-import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
+import { measureEnvoySpan, measureServiceSpan, ServiceTracer, SpanCost } from './span-cost';
 
 
 const FULL: Plan = {
@@ -78,9 +84,15 @@ function perRequest(p: Phase): Record<string, number> {
   return Object.fromEntries(Object.entries(p.cpu).map(([name, pct]) => [name, (pct / 100 / p.load.achievedRps) * 1e6]));
 }
 
-/** Starts a sandbox, warms it up, runs `body`, and stops it whatever happens. */
-async function withSandbox<T>(bins: Binaries, runDir: string, tracing: boolean, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-  const sandbox = await startSandbox({ runDir, binaries: bins, tracing });
+/** The variants that run here, and the tracer each gives the services. */
+const VARIANTS: Array<{ tracer: EnvoyTracer; services: ServiceTracer }> = [
+  { tracer: 'zipkin', services: 'jaeger-client' },
+  { tracer: 'opentelemetry', services: 'opentelemetry' },
+];
+
+/** Starts a sandbox (untraced: no tracer given), warms it up, runs `body`, and stops it whatever happens. */
+async function withSandbox<T>(bins: Binaries, runDir: string, tracer: EnvoyTracer | undefined, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await startSandbox({ runDir, binaries: bins, tracing: tracer !== undefined, tracer });
   try {
     await runLoad(load(WARM_UP.rps, WARM_UP.durationS, 4));
     return await body(sandbox);
@@ -121,53 +133,75 @@ export async function bench(smoke: boolean): Promise<string> {
   // The delivery count asks for thousands of whole traces at once, which takes Jaeger seconds.
   const jaeger = new JaegerClient(JAEGER_QUERY_URL, BULK_QUERY_TIMEOUT_MS);
   const steadyLoad = load(plan.deliveryRps, plan.deliveryS, plan.concurrency);
-  const steady: Results['steady'] = { rps: plan.deliveryRps, on: [], off: [] };
   // The same answer handling in every steady run, so the load generator's share compares too.
-  const steadyRun = (sandbox: Sandbox, tracing: boolean, ids: string[] = []) =>
-    phase(`steady ${plan.deliveryRps} req/s, tracing ${tracing ? 'on' : 'off'}`, sandbox, steadyLoad, collectTraceIds(ids));
+  const steadyRun = (sandbox: Sandbox, label: string, ids: string[] = []) =>
+    phase(`steady ${plan.deliveryRps} req/s, ${label}`, sandbox, steadyLoad, collectTraceIds(ids));
 
-  let on!: Phase, chain!: Phase, floor!: Phase, delivery!: Delivery, memory!: MemoryRun, envoySpan!: SpanCost[], serviceSpan!: SpanCost[];
-  await withSandbox(bins, runDir, true, async (traced) => {
-    on = await phase('throughput, tracing on', traced, load(0, plan.throughputS, plan.concurrency));
-    chain = await phase(`the chain at ${plan.latencyRps} req/s`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency));
-    floor = await phase(`service2 direct at ${plan.latencyRps} req/s`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency, SERVICE2_DIRECT, '/trace/2'));
-
+  /** The traced variant's first run: throughput, latency, delivery, memory and its service span, then its steady CPU. */
+  const firstTracedRun = async ({ tracer, services }: (typeof VARIANTS)[number], traced: Sandbox) => {
+    const name = `tracing on (${tracer})`;
+    const throughput = await phase(`throughput, ${name}`, traced, load(0, plan.throughputS, plan.concurrency));
+    const chain = await phase(`the chain at ${plan.latencyRps} req/s, ${name}`, traced, load(plan.latencyRps, plan.latencyS, plan.concurrency));
     const ids: string[] = [];
     const dropsBefore = udpDrops([6831, 6832]);
-    const zipkinBefore = await zipkinStats(traced);
+    const reporterBefore = await reporterStats(traced, tracer);
     const sinceUs = Date.now() * 1000;
-    const deliveryPhase = await steadyRun(traced, true, ids);
-    steady.on.push(perRequest(deliveryPhase));
+    const deliveryPhase = await steadyRun(traced, name, ids);
     const counted = await countComplete(jaeger, ids, sinceUs);
     const dropsAfter = udpDrops([6831, 6832]);
-    const zipkinAfter = await zipkinStats(traced);
-    delivery = {
+    const reporterAfter = await reporterStats(traced, tracer);
+    const delivery: Delivery = {
       requests: deliveryPhase.load.requests,
       answered200: ids.length,
-      complete: counted.complete,
-      missingHops: counted.missingHops,
-      incomplete: counted.incomplete,
-      waitedS: counted.waitedS,
-      nesting: counted.nesting,
+      ...counted,
       udpDrops: Object.fromEntries(Object.keys(dropsAfter).map((p) => [p, dropsAfter[Number(p)] - dropsBefore[Number(p)]])),
-      zipkin: Object.fromEntries(Object.keys(zipkinAfter).map((k) => [k, zipkinAfter[k] - (zipkinBefore[k] ?? 0)])),
+      reporter: Object.fromEntries(Object.keys(reporterAfter).map((k) => [k, reporterAfter[k] - (reporterBefore[k] ?? 0)])),
     };
-    memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
-    process.stderr.write('bench: one span, measured alone ...\n');
-    envoySpan = await measureEnvoySpan(bins.envoy, runDir, plan.spanCost);
-    serviceSpan = await measureServiceSpan(traced.specs.get('service2')!, runDir, plan.spanCost);
-  });
+    const memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
+    process.stderr.write(`bench: one ${services} span, measured alone ...\n`);
+    const serviceSpan = await measureServiceSpan(traced.specs.get('service2')!, services, runDir, plan.spanCost);
+    return { throughput, chain, delivery, memory, serviceSpan, steady: perRequest(deliveryPhase) };
+  };
 
-  let off!: Phase;
-  await withSandbox(bins, runDir, false, async (untraced) => {
-    off = await phase('throughput, tracing off', untraced, load(0, plan.throughputS, plan.concurrency));
-    steady.off.push(perRequest(await steadyRun(untraced, false)));
-  });
-  // More steady runs, on and off in turn, so a drift in the machine's speed falls on both.
-  for (let pair = 1; pair < plan.steadyPairs; pair++) {
-    await withSandbox(bins, runDir, true, async (traced) => void steady.on.push(perRequest(await steadyRun(traced, true))));
-    await withSandbox(bins, runDir, false, async (untraced) => void steady.off.push(perRequest(await steadyRun(untraced, false))));
+  let untraced!: Results['untraced'];
+  let envoySpan!: SpanCost[];
+  const variants: VariantResults[] = [];
+  const pairs = new Map<EnvoyTracer, Pair[]>(VARIANTS.map((v) => [v.tracer, []]));
+  // Each traced run is followed by an untraced one; the pairs of all variants interleave.
+  for (let pair = 0; pair < plan.steadyPairs; pair++) {
+    for (const variant of VARIANTS) {
+      const on = await withSandbox(bins, runDir, variant.tracer, async (traced) => {
+        if (pair > 0) return perRequest(await steadyRun(traced, `tracing on (${variant.tracer})`));
+        const first = await firstTracedRun(variant, traced);
+        if (!envoySpan) {
+          process.stderr.write('bench: one Envoy span of each tracer, measured alone ...\n');
+          envoySpan = await measureEnvoySpan(bins.envoy, runDir, plan.spanCost);
+        }
+        variants.push({
+          tracer: variant.tracer,
+          services: variant.services,
+          throughput: first.throughput.load,
+          cpu: first.throughput.cpu,
+          chain: first.chain.load,
+          delivery: { ...first.delivery, share: first.delivery.answered200 ? first.delivery.complete / first.delivery.answered200 : 0 },
+          pairs: [],
+          memory: first.memory,
+          serviceSpan: first.serviceSpan,
+        });
+        return first.steady;
+      });
+      const off = await withSandbox(bins, runDir, undefined, async (plain) => {
+        if (!untraced) {
+          const throughput = await phase('throughput, tracing off', plain, load(0, plan.throughputS, plan.concurrency));
+          const floor = await phase(`service2 direct at ${plan.latencyRps} req/s`, plain, load(plan.latencyRps, plan.latencyS, plan.concurrency, SERVICE2_DIRECT, '/trace/2'));
+          untraced = { throughput: throughput.load, cpu: throughput.cpu, floor: floor.load };
+        }
+        return perRequest(await steadyRun(plain, 'tracing off'));
+      });
+      pairs.get(variant.tracer)!.push({ on, off });
+    }
   }
+  for (const v of variants) v.pairs = pairs.get(v.tracer)!;
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -175,13 +209,10 @@ export async function bench(smoke: boolean): Promise<string> {
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     versions: { envoy: envoyVersion(bins.envoy), jaeger: jaegerVersion(bins.jaeger) },
     plan,
-    overhead: { on: on.load, off: off.load, ratio: on.load.achievedRps / off.load.achievedRps },
-    latency: { chain: chain.load, floor: floor.load },
-    delivery: { ...delivery, share: delivery.answered200 ? delivery.complete / delivery.answered200 : 0 },
-    cpu: { [on.name]: on.cpu, [off.name]: off.cpu },
-    steady,
-    spanCost: { envoy: envoySpan, service: serviceSpan },
-    memory,
+    untraced,
+    steadyRps: plan.deliveryRps,
+    variants,
+    envoySpan,
   };
   const markdown = renderMarkdown(results);
   const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'bench-')) : path.join(ROOT, 'bench');

@@ -1,9 +1,10 @@
 /**
  * Did every span arrive? After a steady run, the share of its traces that are
  * complete in Jaeger (all seven hops, correctly parented), how far children stick
- * out of their parents, and Envoy's Zipkin reporter counters for where spans went.
+ * out of their parents, and the Envoys' reporter counters for where spans went.
  */
 import type { Delivery } from './bench-report';
+import { EnvoyTracer } from '../topology/render';
 import { Sandbox } from '../topology/sandbox';
 import { ADDRESSES, PORTS } from '../topology/topology';
 import { envoyStats } from './envoy-admin';
@@ -11,12 +12,12 @@ import { JaegerClient, Trace } from './jaeger';
 import { RunOptions } from './load';
 import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
 
-/** Envoy's Zipkin reporter counters, summed over every Envoy. */
-export async function zipkinStats(sandbox: Sandbox): Promise<Record<string, number>> {
+/** The counters of the Envoys' tracer (tracing.zipkin.* or tracing.opentelemetry.*), summed over every Envoy. */
+export async function reporterStats(sandbox: Sandbox, tracer: EnvoyTracer): Promise<Record<string, number>> {
   const totals: Record<string, number> = {};
   for (const name of sandbox.group.names().filter((n) => n.endsWith('envoy'))) {
     const container = name === 'front-envoy' ? 'front-envoy' : (name.replace('-envoy', '') as 'service1' | 'service2');
-    const stats = await envoyStats(`http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`, '^tracing\\.zipkin\\.');
+    const stats = await envoyStats(`http://${ADDRESSES[container]}:${PORTS.envoyAdmin}`, `^tracing\\.${tracer}\\.`);
     for (const [key, value] of Object.entries(stats)) totals[key] = (totals[key] ?? 0) + value;
   }
   return totals;
@@ -49,7 +50,7 @@ export async function countComplete(
   const nesting: Delivery['nesting'] = { outside: 0, worst: {} };
   const pending = new Set(ids);
   let lastProgress = performance.now();
-  // Envoy's Zipkin tracer flushes every 5 s: wait up to 12 s without progress.
+  // Envoy's tracers flush every second here (5 s by default): wait up to 12 s without progress.
   while (pending.size > 0 && performance.now() - lastProgress < 12_000) {
     const lookback = `${Math.ceil((Date.now() * 1000 - sinceUs) / 1e6) + 60}s`;
     for (const trace of await jaeger.traces('front-proxy', { limit: ids.length + 1000, lookback })) {

@@ -2,20 +2,20 @@
  * What one span costs, measured alone, each run right after the other so the
  * machine's speed is the same for both sides:
  *  - a single Envoy that answers every request itself (no upstream), once
- *    without tracing and once with the Zipkin tracer exactly as the sandbox
- *    renders it, reporting to the running Jaeger. For comparison only, runs
- *    with 5 and 100 spans a post instead of ZIPKIN_MIN_FLUSH_SPANS, and one
- *    that sends protobuf instead of JSON (see ZIPKIN_PROTO_PROBLEMS for why
- *    the sandbox cannot use it);
- *  - service2's app as the sandbox runs it, called directly, once with
- *    JAEGER_DISABLED=true and once traced (each span a root, sampled by
- *    Jaeger's 100% strategy, which adds two sampler tags to it).
+ *    without tracing, once with the Zipkin tracer and once with the
+ *    OpenTelemetry tracer exactly as the sandbox renders them, reporting to
+ *    the running Jaeger. For comparison only, Zipkin runs with 5 and 100 spans
+ *    a post instead of ZIPKIN_MIN_FLUSH_SPANS, and one that sends protobuf
+ *    instead of JSON (see ZIPKIN_PROTO_PROBLEMS for why the sandbox cannot use it);
+ *  - service2's app as a variant runs it, called directly, once with its
+ *    tracer disabled and once traced (each span a root, sampled by Jaeger's
+ *    100% strategy).
  * The difference in CPU per request is the price of the one span each request makes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { nativeToZipkin } from '../topology/render';
+import { swapTracer } from '../topology/render';
 import { httpOk, ProcessGroup, ProcessSpec } from '../topology/processes';
 import { Listen, takenListens } from '../topology/ports';
 import { cpuSeconds } from './cpu';
@@ -26,10 +26,11 @@ export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'jaeger-client';
+export type ServiceTracer = 'jaeger-client' | 'opentelemetry';
+export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'opentelemetry OTLP' | ServiceTracer;
 
-/** The Envoy runs: the shipped settings, and beside them the batch sizes and encoding they were chosen over. */
-export const ENVOY_MODES = ['untraced', 'zipkin JSON', 'zipkin JSON, 5 a post', 'zipkin JSON, 100 a post', 'zipkin protobuf'] as const;
+/** The Envoy runs: each tracer as shipped, and beside Zipkin the batch sizes and encoding it was chosen over. */
+export const ENVOY_MODES = ['untraced', 'zipkin JSON', 'opentelemetry OTLP', 'zipkin JSON, 5 a post', 'zipkin JSON, 100 a post', 'zipkin protobuf'] as const;
 
 /** Why HTTP_PROTO is measured but not shipped, as found against Jaeger 2.13's Zipkin receiver. */
 export const ZIPKIN_PROTO_PROBLEMS = [
@@ -94,7 +95,7 @@ export function renderSpanCost(mode: SpanCostMode): { yaml: string; serviceName:
     delete hcm.tracing;
     return { yaml: stringify(config), serviceName: 'span-cost' };
   }
-  const serviceName = nativeToZipkin(config);
+  const serviceName = swapTracer(config, mode === 'opentelemetry OTLP' ? 'opentelemetry' : 'zipkin');
   if (mode === 'zipkin protobuf') {
     Object.assign(hcm.tracing.provider.typed_config, { collector_endpoint_version: 'HTTP_PROTO', trace_id_128bit: true });
   }
@@ -184,12 +185,15 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
   return measure(runs, runDir, plan);
 }
 
-/** service2's app as the sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
-export function measureServiceSpan(service2: ProcessSpec, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
-  const runs = (['untraced', 'jaeger-client'] as const).map((mode): Run => {
+/** service2's app as a variant's sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
+export function measureServiceSpan(service2: ProcessSpec, traced: ServiceTracer, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
+  const runs = (['untraced', traced] as const).map((mode): Run => {
     const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
-    if (mode === 'untraced') env.JAEGER_DISABLED = 'true';
-    else delete env.JAEGER_DISABLED;
+    if (mode === 'untraced') Object.assign(env, { JAEGER_DISABLED: 'true', OTEL_SDK_DISABLED: 'true' });
+    else {
+      delete env.JAEGER_DISABLED;
+      delete env.OTEL_SDK_DISABLED;
+    }
     return {
       mode,
       path: '/trace/2',

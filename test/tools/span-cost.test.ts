@@ -50,3 +50,15 @@ test('the batch-size runs differ from the shipped settings in min_flush_spans on
     assert.deepEqual(other, json);
   }
 });
+
+test("the OpenTelemetry run gets the sandbox's own OpenTelemetry tracer, sending OTLP to the local Jaeger", () => {
+  const { yaml, serviceName } = renderSpanCost('opentelemetry OTLP');
+  const config = parse(yaml);
+  assert.equal(serviceName, 'span-cost');
+  assert.deepEqual(hcmOf(yaml).tracing.provider.typed_config, {
+    '@type': 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig',
+    http_service: { http_uri: { uri: 'http://127.0.0.1:4318/v1/traces', cluster: 'jaeger_otlp', timeout: '1s' } },
+    service_name: 'span-cost',
+  });
+  assert.deepEqual(config.layered_runtime.layers[0].static_layer, { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 });
+});
