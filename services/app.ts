@@ -13,6 +13,7 @@ import { finishWithResponse, nowMs } from './span-timing';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound, shorten } from './errors';
+import { requestedLab } from './labs';
 import { extractContext } from './propagation';
 
 export interface AppDeps {
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/trace/:n', serverSpan('GET /trace/:n'), async (req, res) => {
     serviceNumberParam(req);
+    const lab = requestedLab(req.headers);
     if (config.downstreamUrl) {
       await callDownstream({
         tracer,
@@ -83,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
         url: config.downstreamUrl,
         timeoutMs: config.downstreamTimeoutMs,
         propagation: config.propagation,
+        forgetHeaders: lab === 'forget-headers',
       });
     }
     sayHello(res);
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/service/:n', serverSpan('GET /service/:n'), (req, res) => {
     serviceNumberParam(req);
+    requestedLab(req.headers);
     sayHello(res);
   });
 

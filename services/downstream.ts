@@ -21,6 +21,8 @@ export interface DownstreamCall {
   url: string;
   timeoutMs: number;
   propagation: Propagation;
+  /** The "forget the headers" lab: send neither the trace context nor the forwarded headers. */
+  forgetHeaders?: boolean;
 }
 
 /** Keep-alive to the sidecar: a new TCP connection per request would dominate the latency. */
@@ -38,7 +40,9 @@ export async function callDownstream(call: DownstreamCall): Promise<string> {
       [Tags.HTTP_URL]: call.url,
     },
   });
-  const headers = downstreamHeaders(call.tracer, span, call.incoming, call.propagation);
+  // The lab shows the classic mistake: a call that carries no context starts a new trace.
+  const headers = call.forgetHeaders ? {} : downstreamHeaders(call.tracer, span, call.incoming, call.propagation);
+  if (call.forgetHeaders) span.setTag('sandbox.lab', 'forget-headers');
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), call.timeoutMs);
   try {

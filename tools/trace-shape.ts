@@ -33,6 +33,21 @@ export const SERVICE_HOPS: readonly Hop[] = [
   { ...TRACE_HOPS[2], operation: 'GET /service/:n' },
 ];
 
+/**
+ * GET /trace/1 with `x-sandbox-lab: forget-headers` (docs/labs.md): service1 calls service2 without
+ * the trace context, and the trace splits in two.
+ */
+export const FORGOT_HEADERS_HOPS: { caller: readonly Hop[]; downstream: readonly Hop[] } = {
+  /** The front proxy's trace ends at service1's client span. */
+  caller: TRACE_HOPS.slice(0, 4),
+  /** A new trace starts at service1's egress sidecar, which got no context, and runs through service2. */
+  downstream: [
+    { ...TRACE_HOPS[4], parent: null, blame: "service1's egress sidecar did not start a trace of its own" },
+    { ...TRACE_HOPS[5], parent: 0 },
+    { ...TRACE_HOPS[6], parent: 1 },
+  ],
+};
+
 /** A child may seem to stick out of its parent by this much: the hops' clocks differ a little. */
 export const SKEW_US = 1000;
 

@@ -8,6 +8,7 @@ import { composeSuite } from './compose';
 import { ComposeTarget } from './compose-target';
 import { composeVariant } from './compose-files';
 import { faultSuite } from './faults';
+import { labSuite } from './labs';
 import { samplingSuite } from './sampling';
 import { localTarget } from './local-target';
 import { composeTarget } from './compose-target';
@@ -34,6 +35,7 @@ describe('the sandbox, end to end', () => {
   traceSuite(current, { envoySampling: !(process.env.E2E_TARGET === 'compose' && composeVariant() === 'native') });
   callerSuite(current);
   samplingSuite(current);
+  labSuite(current);
   // Health checks and published ports exist only under a Docker engine.
   if (process.env.E2E_TARGET === 'compose') composeSuite(() => current() as ComposeTarget);
   faultSuite(current);

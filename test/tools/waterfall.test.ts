@@ -65,7 +65,11 @@ test('npm run trace fetches a trace from the Jaeger query API and ends with its 
   assert.ok(byId.stdout.trimEnd().endsWith(`Jaeger UI: ${jaeger}/trace/feed`));
   const last = await run(t, [CLI, '--last', '--jaeger', jaeger]);
   assert.equal(last.status, 0, last.stderr);
-  assert.deepEqual(asked, ['/api/traces/feed', '/api/traces?service=front-proxy&limit=1&lookback=1h']);
+  const two = await run(t, [CLI, 'feed', 'beef', '--jaeger', jaeger]);
+  assert.equal(two.status, 0, two.stderr);
+  assert.equal(two.stdout.match(/^trace feed: 3 spans/gm)?.length, 2, 'both drawn, one under the other');
+  assert.equal(two.stdout.match(/^Jaeger UI: /gm)?.length, 2);
+  assert.deepEqual(asked, ['/api/traces/feed', '/api/traces?service=front-proxy&limit=1&lookback=1h', '/api/traces/feed', '/api/traces/beef']);
 });
 
 test('npm run trace says in one line that Jaeger did not answer, or has no such trace', async (t) => {
@@ -82,6 +86,12 @@ test('npm run trace says in one line that Jaeger did not answer, or has no such 
   const bad = await run(t, [CLI, 'not-a-trace']);
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, 'npm run trace: "not-a-trace" is not a trace id (1 to 32 hex digits)\n');
+  const secondBad = await run(t, [CLI, 'abc', 'xyz']);
+  assert.equal(secondBad.status, 2);
+  assert.equal(secondBad.stderr, 'npm run trace: "xyz" is not a trace id (1 to 32 hex digits)\n');
+  const both = await run(t, [CLI, 'abc', '--last']);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /^npm run trace: usage: npm run trace -- TRACE_ID\.\.\. \| --last/);
 });
 
 /** Runs the CLI as its own process without blocking this one (the test's server must keep answering). */
