@@ -3,6 +3,8 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { promises as dns } from 'node:dns';
+import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import fetch from 'node-fetch';
@@ -188,7 +190,9 @@ test('startService listens where the config says, with its keep-alive timeout, a
   assert.equal(logged[0], `service2 listening on 127.0.0.1:${port} (leaf, jaeger headers)`);
   const res = await fetch(`http://127.0.0.1:${port}/trace/2`);
   assert.equal(res.status, 200);
-  await res.text();
+  // The address its own host name resolves to, as the original sandbox's services said.
+  const resolved = (await dns.lookup(os.hostname())).address;
+  assert.equal(await res.text(), `Hello from behind Envoy (service 2)! hostname: ${os.hostname()} resolvedhostname: ${resolved}\n`);
 });
 
 test('startService names its downstream and header format, and its shutdown closes the server', async (t) => {

@@ -230,6 +230,7 @@ test('reads parents from CHILD_OF only, services from the processes, errors from
   ];
   const { base } = await answering(t, 200, { data: [{ traceID: 't', processes: { p1: { serviceName: 'service2' } }, spans }] });
   const trace = await new JaegerClient(base).trace('t');
+  assert.deepEqual(trace?.spans.find((s) => s.spanId === 'follows')?.tags, {}, 'a span without tags has none');
   assert.deepEqual(
     trace?.spans.map((s) => [s.spanId, s.parentId, s.service, s.error, s.finishUs]),
     [

@@ -95,6 +95,10 @@ test('names the holding process by its command line, cut at 160 characters', asy
   const long = await start('x'.repeat(300));
   const full = `${process.execPath} ${script} ${'x'.repeat(300)}`;
   assert.equal(holderOf(tcp(long.port)), `pid ${long.child.child.pid}: ${full.slice(0, 160)}…`);
+  // Exactly 160 characters are shown whole.
+  const fits = 'y'.repeat(160 - `${process.execPath} ${script} `.length);
+  const exact = await start(fits);
+  assert.equal(holderOf(tcp(exact.port)), `pid ${exact.child.child.pid}: ${process.execPath} ${script} ${fits}`);
 });
 
 test('counts a process as listening when it shares the address with another (SO_REUSEPORT)', async (t) => {
@@ -107,4 +111,5 @@ test('counts a process as listening when it shares the address with another (SO_
   await pollUntil(() => assert.equal(other.stdout().trim(), 'up'), 'the other listener');
   assert.equal(listensOn(process.pid, tcp(port)), true);
   assert.equal(listensOn(other.child.pid!, tcp(port)), true);
+  assert.match(holderOf(tcp(port)) ?? 'none', new RegExp(`^pid (${process.pid}|${other.child.pid}): `), 'either holder is named');
 });

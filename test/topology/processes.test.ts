@@ -275,3 +275,44 @@ test('httpOk passes a 2xx answer, and fails an error status or no answer within 
   await assert.rejects(httpOk(`${base}/bad`), { message: `${base}/bad answered 503` });
   await assert.rejects(httpOk(`${base}/hang`), { name: 'TimeoutError' });
 });
+
+test('says that a process was killed by a signal before it was ready', async (t) => {
+  const g = group(t);
+  const killed = sleeper('service2', {
+    args: ['-e', "console.log('going'); process.kill(process.pid, 'SIGKILL')"],
+    ready: async () => Promise.reject(new Error('not yet')),
+    readyTimeoutMs: 60_000,
+  });
+  await assert.rejects(g.start(killed), { message: 'service2 exited (SIGKILL) before it was ready:\ngoing' });
+});
+
+test('reports a process killed by a signal while its last readiness check runs', async (t) => {
+  const reports: string[] = [];
+  const g = group(t, reports);
+  await g.start({
+    ...sleeper('service1'),
+    args: ['-e', "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200)"],
+    ready: () => new Promise((resolve) => setTimeout(resolve, 800)),
+  });
+  await pollUntil(() => assert.equal(reports.length, 1), 'the report');
+  assert.match(reports[0], /^service1 exited unexpectedly \(signal SIGKILL\)/);
+});
+
+test('stopAll gives each process the grace it is given, then kills it', { timeout: 5_000 }, async (t) => {
+  const g = group(t);
+  const stubborn = await g.start(running('service1', "process.on('SIGTERM', () => console.log('ignored')); console.log('up')"));
+  await pollUntil(() => assert.match(readFileSync(stubborn.logFile, 'utf8'), /up/), 'the handler');
+  await g.stopAll(300);
+  assert.equal(stubborn.child.signalCode, 'SIGKILL');
+});
+
+test('without a reporter of its own, a group reports an unexpected exit on stderr', async (t) => {
+  const printed: string[] = [];
+  t.mock.method(console, 'error', (line: string) => printed.push(line));
+  const g = new ProcessGroup(mkdtempSync(path.join(os.tmpdir(), 'process-group-')));
+  t.after(() => g.stopAll(1000));
+  const r = await g.start(sleeper('jaeger'));
+  r.child.kill('SIGKILL');
+  await pollUntil(() => assert.equal(printed.length, 1), 'the report');
+  assert.match(printed[0], /^jaeger exited unexpectedly \(signal SIGKILL\)/);
+});
