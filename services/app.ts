@@ -13,7 +13,7 @@ import { finishWithResponse, nowMs } from './span-timing';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound, shorten } from './errors';
-import { requestedLab } from './labs';
+import { recordBaggage, requestedLab } from './labs';
 import { extractContext } from './propagation';
 
 export interface AppDeps {
@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
       },
     });
     (res.locals as Locals).span = span;
+    recordBaggage(span);
     const traceId = span.context().toTraceId();
     if (traceId) res.setHeader(TRACE_ID_HEADER, traceId);
     finishWithResponse(span, res);

@@ -4,6 +4,7 @@
  * for other requests, or for later ones.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Span } from 'opentracing';
 import { badRequest, shorten } from './errors';
 
 export const LAB_HEADER = 'x-sandbox-lab';
@@ -20,4 +21,17 @@ export function requestedLab(headers: IncomingHttpHeaders): Lab | undefined {
     throw badRequest(`${LAB_HEADER} must be one of ${LABS.join(', ')}, got ${JSON.stringify(shorten(String(value), 40))}`);
   }
   return value as Lab;
+}
+
+/**
+ * The baggage lab: the baggage item a caller may set at the edge (uberctx-tenant,
+ * jaeger-baggage: tenant=..., or W3C baggage: tenant=...). Every hop carries it;
+ * each service records it on its server span, as a real one might record a
+ * customer's tier.
+ */
+export const BAGGAGE_KEY = 'tenant';
+
+export function recordBaggage(span: Span): void {
+  const value = span.getBaggageItem(BAGGAGE_KEY);
+  if (value) span.setTag(`baggage.${BAGGAGE_KEY}`, value);
 }

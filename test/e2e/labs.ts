@@ -9,7 +9,14 @@ import { pollUntil } from '../../lib/poll';
 import { assertShape, FORGOT_HEADERS_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
 import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { get } from './http';
-import { Target } from './target';
+import { Propagation, Target } from './target';
+
+/** How a caller sets the baggage item `tenant` in each variant's own format. */
+const BAGGAGE_FORMS: Record<Propagation, Array<(value: string) => Record<string, string>>> = {
+  jaeger: [(v) => ({ 'jaeger-baggage': `tenant=${v}` }), (v) => ({ 'uberctx-tenant': v })],
+  b3: [(v) => ({ 'uberctx-tenant': v })],
+  w3c: [(v) => ({ baggage: `tenant=${v}` })],
+};
 
 export function labSuite(current: () => Target): void {
   describe('the labs', () => {
@@ -39,6 +46,19 @@ export function labSuite(current: () => Target): void {
       }
       const plain = await get(`${target.proxy}/trace/1`);
       await wholeTrace(target, plain.traceId, TRACE_HOPS);
+    });
+
+    it('baggage: a value the caller sets at the edge reaches service2, and both services record it', async () => {
+      const target = current();
+      for (const form of BAGGAGE_FORMS[target.propagation]) {
+        const value = `acme-${Math.random().toString(36).slice(2, 8)}`;
+        const headers = form(value);
+        const answer = await get(`${target.proxy}/trace/1`, headers);
+        assert.equal(answer.status, 200, answer.body);
+        const trace = await wholeTrace(target, answer.traceId, TRACE_HOPS);
+        const recorded = trace.spans.filter((s) => s.operation === 'GET /trace/:n').map((s) => `${s.service}: ${s.tags['baggage.tenant']}`);
+        assert.deepEqual(recorded.sort(), [`service1: ${value}`, `service2: ${value}`], JSON.stringify(headers));
+      }
     });
 
     it('refuses a lab that does not exist with a 400 through the proxy', async () => {

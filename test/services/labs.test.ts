@@ -41,3 +41,26 @@ test('a lab value that names no lab, long or short, is a 400 with a one-line rea
   assert.equal(await huge.text(), `x-sandbox-lab must be one of forget-headers, got "${'x'.repeat(40)}…"\n`);
   assert.equal(downstream.requests.length, 0, 'nothing was called');
 });
+
+test('records the baggage a caller set on the server span, and passes it on downstream', async (t) => {
+  const downstream = await recordingDownstream(t);
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`, { headers: { 'uber-trace-id': `${TRACE_ID}:a3ce929d0e0e4736:0:1`, 'uberctx-tenant': 'acme' } });
+  assert.equal(res.status, 200);
+  const server = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
+  assert.equal(tag(server, 'baggage.tenant'), 'acme');
+  assert.equal(downstream.requests[0]['uberctx-tenant'], 'acme');
+});
+
+test('records baggage given as jaeger-baggage by a caller without a trace, and nothing when there is none', async (t) => {
+  const { base, spans } = await startApp(t);
+  const res = await fetch(`${base}/service/1`, { headers: { 'jaeger-baggage': 'tenant=globex,tier=gold' } });
+  assert.equal(res.status, 200);
+  const first = await pollUntil(() => spanNamed(spans, 'GET /service/:n'), 'the server span');
+  assert.equal(tag(first, 'baggage.tenant'), 'globex');
+  assert.equal(tag(first, 'baggage.tier'), undefined, 'only the one key is recorded');
+  spans.length = 0;
+  await (await fetch(`${base}/service/1`)).text();
+  const second = await pollUntil(() => spanNamed(spans, 'GET /service/:n'), 'the server span');
+  assert.equal(tag(second, 'baggage.tenant'), undefined);
+});

@@ -238,3 +238,21 @@ test('a sampling endpoint fetch refuses to call is named with the reason fetch g
   t.mock.timers.tick(5000);
   await pollUntil(() => assert.deepEqual(log, ['opentelemetry: Could not update sampler: fetch failed (bad port)']), 'the line');
 });
+
+test('W3C baggage from the caller is recorded on the server span and written downstream', async (t) => {
+  const { tracer, spans } = memoryTracer(t);
+  const downstream = await recordingDownstream(t);
+  const app = createApp({
+    config: testConfig({ tracer: 'opentelemetry', propagation: 'w3c', downstreamUrl: downstream.url }),
+    tracer,
+    fetch,
+    hostname: 'h',
+    resolvedHostname: '127.0.0.1',
+  });
+  const base = await listen(t, app);
+  const res = await fetch(`${base}/trace/1`, { headers: { traceparent: TRACEPARENT, baggage: 'tenant=acme' } });
+  assert.equal(res.status, 200);
+  const server = await pollUntil(() => byName(spans(), 'GET /trace/:n'), 'the server span');
+  assert.equal(server.attributes['baggage.tenant'], 'acme');
+  assert.equal(downstream.requests[0].baggage, 'tenant=acme');
+});
