@@ -40,6 +40,8 @@ export interface LoadOptions {
   concurrency: number;
   path: string;
   target: string;
+  /** Set by --count-traces: the Jaeger to ask, after the run, how many of the answered requests' traces it kept. */
+  countTracesIn?: string;
 }
 
 export interface LoadResult {
@@ -58,7 +60,7 @@ export interface LoadResult {
 export class UsageError extends Error {}
 
 export const LOAD_USAGE =
-  'usage: npm run load -- --rps R --duration SECONDS [--concurrency C] [--path /trace/1] [--target http://127.0.0.1:8000]';
+  'usage: npm run load -- --rps R --duration SECONDS [--concurrency C] [--path /trace/1] [--target http://127.0.0.1:8000] [--count-traces [--jaeger http://127.0.0.1:16686]]';
 
 function positive(name: string, raw: string | undefined, fallback?: number, { integer = false, max = Infinity } = {}): number {
   if (raw === undefined) {
@@ -83,6 +85,8 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
         concurrency: { type: 'string' },
         path: { type: 'string' },
         target: { type: 'string' },
+        'count-traces': { type: 'boolean' },
+        jaeger: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -93,21 +97,28 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   const v = parsed.values;
   const path = v.path ?? '/trace/1';
   if (!path.startsWith('/')) throw new UsageError(`--path must start with "/", got "${path}"`);
-  const target = v.target ?? 'http://127.0.0.1:8000';
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new UsageError(`--target must be an http:// URL, got "${target}"`);
-  }
-  if (url.protocol !== 'http:') throw new UsageError(`--target must be an http:// URL, got "${target}"`);
+  const target = httpUrl('target', v.target ?? 'http://127.0.0.1:8000');
+  if (v.jaeger !== undefined && !v['count-traces']) throw new UsageError(`--jaeger goes with --count-traces (${LOAD_USAGE})`);
+  const jaeger = v['count-traces'] ? httpUrl('jaeger', v.jaeger ?? process.env.JAEGER_URL ?? 'http://127.0.0.1:16686') : undefined;
   return {
     rps: positive('rps', v.rps, undefined, { max: 100_000 }),
     durationS: positive('duration', v.duration, undefined, { max: 86_400 }),
     concurrency: positive('concurrency', v.concurrency, 10, { integer: true, max: 10_000 }),
     path,
     target: target.replace(/\/$/, ''),
+    ...(jaeger ? { countTracesIn: jaeger.replace(/\/$/, '') } : {}),
   };
+}
+
+function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--${name} must be an http:// URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:') throw new UsageError(`--${name} must be an http:// URL, got "${value}"`);
+  return value;
 }
 
 export interface RunOptions {

@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
 import { withLogs } from './expect';
 import { get } from './http';
+import { tracesInJaeger } from '../../tools/sampled';
 import { forcingHeaders, Target } from './target';
 
 const BATCH = 10;
@@ -29,9 +30,8 @@ async function sampledOfBatch(target: Target): Promise<number> {
     timeoutMs: 20_000,
     intervalMs: 200,
   });
-  let kept = 0;
-  for (const { traceId } of answers) if (await target.jaeger.trace(traceId!)) kept++;
-  return kept;
+  // The same count `npm run load -- --count-traces` prints.
+  return tracesInJaeger(target.jaeger, answers.map((a) => a.traceId!));
 }
 
 async function strategyRate(target: Target, service: string): Promise<number | undefined> {

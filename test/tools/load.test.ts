@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { formatLoadResult, LOAD_USAGE, parseLoadArgs, runLoad, UsageError } from '../../tools/load';
 import { listen } from '../services/helpers';
+import { startProcess } from '../process';
 
 const CLI = path.join(__dirname, '..', '..', 'tools', 'load-cli.js');
 
@@ -24,7 +25,16 @@ test('reads the documented arguments, with defaults for the optional ones', () =
   });
 });
 
+test('--count-traces asks the local Jaeger unless --jaeger names another', () => {
+  const base = ['--rps', '5', '--duration', '1'];
+  assert.equal(parseLoadArgs(base).countTracesIn, undefined);
+  assert.equal(parseLoadArgs([...base, '--count-traces']).countTracesIn, 'http://127.0.0.1:16686');
+  assert.equal(parseLoadArgs([...base, '--count-traces', '--jaeger', 'http://127.0.0.1:26686/']).countTracesIn, 'http://127.0.0.1:26686');
+});
+
 const badArgs: Array<[string[], RegExp]> = [
+  [['--rps', '5', '--duration', '1', '--jaeger', 'http://127.0.0.1:16686'], /^--jaeger goes with --count-traces/],
+  [['--rps', '5', '--duration', '1', '--count-traces', '--jaeger', 'jaeger:16686'], /^--jaeger must be an http:\/\/ URL, got "jaeger:16686"$/],
   [[], /^--rps is required/],
   [['--rps', '10'], /^--duration is required/],
   [['--rps', 'fast', '--duration', '1'], /^--rps must be a positive number/],
@@ -78,4 +88,22 @@ test('the command says so in one line when nothing answers', () => {
   assert.equal(run.status, 1);
   assert.equal(run.stderr, 'npm run load: no request was answered by http://127.0.0.1:9\n');
   assert.match(run.stdout, /^errors +\d+ \(by status: no answer/m);
+});
+
+test('with --count-traces, says how many of the answered requests\' traces Jaeger kept', async (t) => {
+  let n = 0;
+  const service = await listen(t, (_req, res) => {
+    res.setHeader('x-trace-id', `${++n}`.padStart(16, '0'));
+    res.end('ok');
+  });
+  // Jaeger has the odd-numbered traces.
+  const jaeger = await listen(t, (req, res) => {
+    const id = Number(/\/api\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? 'x');
+    res.statusCode = id % 2 === 1 ? 200 : 404;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(id % 2 === 1 ? { data: [{ traceID: String(id), spans: [], processes: {} }] } : { data: null }));
+  });
+  const run = startProcess(t, process.execPath, [CLI, '--rps', '10', '--duration', '1', '--target', service, '--count-traces', '--jaeger', jaeger]);
+  assert.equal(await run.exited, 0, run.stderr());
+  assert.match(run.stdout(), /\ntraces in Jaeger {2}5 of 10 answered requests \(50\.0%\)\n$/);
 });
