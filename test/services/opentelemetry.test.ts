@@ -206,6 +206,12 @@ test('an unreachable sampling endpoint costs one line a poll', async (t) => {
   assert.equal(log[0], 'opentelemetry: Could not update sampler: fetch failed (ECONNREFUSED)');
 });
 
+test('TRACER=jaeger-client gives jaeger-client, named after the service number', (t) => {
+  const tracer = createTracer(loadConfig({ SERVICE_NAME: '2' }));
+  t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
+  assert.equal((tracer as unknown as { _serviceName: string })._serviceName, 'service2');
+});
+
 test('TRACER=opentelemetry gives the OpenTelemetry tracer, reading W3C through the OpenTracing API', (t) => {
   const tracer = createTracer(loadConfig({ SERVICE_NAME: '1', TRACER: 'opentelemetry' }));
   t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
@@ -255,4 +261,36 @@ test('W3C baggage from the caller is recorded on the server span and written dow
   const server = await pollUntil(() => byName(spans(), 'GET /trace/:n'), 'the server span');
   assert.equal(server.attributes['baggage.tenant'], 'acme');
   assert.equal(downstream.requests[0].baggage, 'tenant=acme');
+});
+
+test('names the service on every span, and OTEL_SERVICE_NAME renames it', async (t) => {
+  const exporter = new InMemorySpanExporter();
+  const plain = createOpenTelemetryTracer({ serviceName: 'service2', processor: new SimpleSpanProcessor(exporter), log: () => {} });
+  plain.startSpan('one').finish();
+  const [span] = exporter.getFinishedSpans();
+  assert.equal(span.resource.attributes['service.name'], 'service2');
+  assert.equal(span.resource.attributes['trace.propagation'], 'w3c');
+  await new Promise<void>((resolve) => plain.close(resolve));
+  withEnv(t, { OTEL_SERVICE_NAME: 'checkout' });
+  const renamed = new InMemorySpanExporter();
+  const tracer = createOpenTelemetryTracer({ serviceName: 'service2', processor: new SimpleSpanProcessor(renamed), log: () => {} });
+  tracer.startSpan('two').finish();
+  assert.equal(renamed.getFinishedSpans()[0].resource.attributes['service.name'], 'checkout');
+  await new Promise<void>((resolve) => tracer.close(resolve));
+});
+
+test('samples new traces with the remote sampler: at an initial rate of 0 nothing is kept until Jaeger answers', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const exporter = new InMemorySpanExporter();
+  const tracer = createOpenTelemetryTracer({
+    serviceName: 'service1',
+    jaegerRemote: { endpoint: 'http://127.0.0.1:1', pollingIntervalMs: 5000, initialSamplingRate: 0 },
+    processor: new SimpleSpanProcessor(exporter),
+    log: () => {},
+  });
+  t.after(() => new Promise<void>((resolve) => tracer.close(resolve)));
+  tracer.startSpan('not kept').finish();
+  const child = tracer.startSpan('kept', { childOf: tracer.extract(FORMAT_HTTP_HEADERS, { traceparent: TRACEPARENT })! });
+  child.finish();
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['kept']);
 });
