@@ -291,8 +291,8 @@ test('reports a process killed by a signal while its last readiness check runs',
   const g = group(t, reports);
   await g.start({
     ...sleeper('service1'),
-    args: ['-e', "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 200)"],
-    ready: () => new Promise((resolve) => setTimeout(resolve, 800)),
+    args: ['-e', "setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100)"],
+    ready: () => new Promise((resolve) => setTimeout(resolve, 400)),
   });
   await pollUntil(() => assert.equal(reports.length, 1), 'the report');
   assert.match(reports[0], /^service1 exited unexpectedly \(signal SIGKILL\)/);
