@@ -13,7 +13,7 @@ import { finishWithResponse, nowMs } from './span-timing';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound, shorten } from './errors';
-import { recordBaggage, requestedLab } from './labs';
+import { recordBaggage, requestedFault, requestedLab } from './labs';
 import { extractContext } from './propagation';
 
 export interface AppDeps {
@@ -77,6 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/trace/:n', serverSpan('GET /trace/:n'), async (req, res) => {
     serviceNumberParam(req);
     const lab = requestedLab(req.headers);
+    const fault = requestedFault(req.headers);
     if (config.downstreamUrl) {
       await callDownstream({
         tracer,
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): express.Express {
         timeoutMs: config.downstreamTimeoutMs,
         propagation: config.propagation,
         forgetHeaders: lab === 'forget-headers',
+        fault,
       });
     }
     sayHello(res);
@@ -94,7 +96,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/service/:n', serverSpan('GET /service/:n'), (req, res) => {
     serviceNumberParam(req);
+    // Checked here too, so a bad value gets the same 400 on every route; there is no call to fault.
     requestedLab(req.headers);
+    requestedFault(req.headers);
     sayHello(res);
   });
 

@@ -9,6 +9,7 @@ import { Span, Tags, Tracer } from 'opentracing';
 import { nowMs } from './span-timing';
 import { Propagation } from './config';
 import { DownstreamError } from './errors';
+import { describeFault, envoyFaultHeaders, Fault } from './labs';
 import { downstreamHeaders } from './propagation';
 
 export type Fetch = (url: RequestInfo, init?: RequestInit) => Promise<Response>;
@@ -23,6 +24,8 @@ export interface DownstreamCall {
   propagation: Propagation;
   /** The "forget the headers" lab: send neither the trace context nor the forwarded headers. */
   forgetHeaders?: boolean;
+  /** The faults lab: the fault one of the Envoys on the way is to inject. */
+  fault?: Fault;
 }
 
 /** Keep-alive to the sidecar: a new TCP connection per request would dominate the latency. */
@@ -43,6 +46,10 @@ export async function callDownstream(call: DownstreamCall): Promise<string> {
   // The lab shows the classic mistake: a call that carries no context starts a new trace.
   const headers = call.forgetHeaders ? {} : downstreamHeaders(call.tracer, span, call.incoming, call.propagation);
   if (call.forgetHeaders) span.setTag('sandbox.lab', 'forget-headers');
+  if (call.fault) {
+    Object.assign(headers, envoyFaultHeaders(call.fault));
+    span.setTag('sandbox.fault', describeFault(call.fault));
+  }
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), call.timeoutMs);
   try {

@@ -13,6 +13,10 @@ export interface Hop {
   envoy: boolean;
   /** What it means when this hop is missing or detached. */
   blame: string;
+  /** The http.status_code this hop must have, when it is not the trace's (ShapeOptions.status). */
+  status?: number;
+  /** The response_flags Envoy must have set on this hop ('-': none). */
+  flags?: string;
 }
 
 /** GET /trace/1 through the front proxy. */
@@ -46,6 +50,43 @@ export const FORGOT_HEADERS_HOPS: { caller: readonly Hop[]; downstream: readonly
     { ...TRACE_HOPS[5], parent: 0 },
     { ...TRACE_HOPS[6], parent: 1 },
   ],
+};
+
+/** A hop that failed: its status, and the flags its Envoy set, if it is one. */
+const failed = (hop: Hop, status: number, flags?: string): Hop => ({ ...hop, status, ...(flags ? { flags } : {}) });
+
+/**
+ * GET /trace/1 with `x-sandbox-fault: abort-503@<hop>` (docs/labs.md). The Envoy the hop
+ * names answers 503 itself and marks its span FI (fault injected); nothing below it runs.
+ * The error travels up: service1's client span has the 503, service1 answers 502
+ * (a downstream that answered badly), and the front proxy passes the 502 on.
+ */
+export const ABORTED_HOPS: Record<'service1-egress' | 'service2-ingress', readonly Hop[]> = {
+  'service1-egress': [
+    failed(TRACE_HOPS[0], 502, '-'),
+    failed(TRACE_HOPS[1], 502, '-'),
+    failed(TRACE_HOPS[2], 502),
+    failed(TRACE_HOPS[3], 503),
+    failed(TRACE_HOPS[4], 503, 'FI'),
+  ],
+  'service2-ingress': [
+    failed(TRACE_HOPS[0], 502, '-'),
+    failed(TRACE_HOPS[1], 502, '-'),
+    failed(TRACE_HOPS[2], 502),
+    failed(TRACE_HOPS[3], 503),
+    failed(TRACE_HOPS[4], 503, '-'),
+    failed(TRACE_HOPS[5], 503, 'FI'),
+  ],
+};
+
+/**
+ * GET /trace/1 with `x-sandbox-fault: delay-<ms>@<hop>`: the whole trace, every status 200,
+ * and the Envoy the hop names marks its span DI (delay injected). Its span and every one
+ * above it last at least the delay.
+ */
+export const DELAYED_HOPS: Record<'service1-egress' | 'service2-ingress', readonly Hop[]> = {
+  'service1-egress': TRACE_HOPS.map((hop, i) => (i === 4 ? { ...hop, flags: 'DI' } : hop)),
+  'service2-ingress': TRACE_HOPS.map((hop, i) => (i === 5 ? { ...hop, flags: 'DI' } : hop)),
 };
 
 /** A child may seem to stick out of its parent by this much: the hops' clocks differ a little. */
@@ -85,7 +126,7 @@ function nestingProblems({ hop, early, late }: Nesting): string[] {
 }
 
 export interface ShapeOptions {
-  /** Every span's http.status_code (200 unless given); null skips the check. */
+  /** Every span's http.status_code (200 unless given), where its hop gives none; null skips the check. */
   status?: number | null;
   /** Check that every child starts and ends within its parent (default true). */
   timing?: boolean;
@@ -118,8 +159,12 @@ export function shapeProblems(trace: Trace, hops: readonly Hop[], { status = 200
       }
       if (timing && parent) problems.push(...nestingProblems(nesting(name, span, parent)));
     }
-    if (status !== null && Number(span.tags['http.status_code']) !== status) {
-      problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${status}`);
+    const expected = hop.status ?? status;
+    if (expected !== null && Number(span.tags['http.status_code']) !== expected) {
+      problems.push(`${name} has http.status_code ${span.tags['http.status_code'] ?? 'unset'}, expected ${expected}`);
+    }
+    if (hop.flags !== undefined && span.tags['response_flags'] !== hop.flags) {
+      problems.push(`${name} has response_flags ${span.tags['response_flags'] ?? 'unset'}, expected ${hop.flags}`);
     }
   });
   if (trace.spans.length !== hops.length) {

@@ -1,6 +1,8 @@
 /**
  * A trace drawn in the terminal: one row per span, indented by parent, with a
- * bar placed and sized by time, the duration, and a mark on errors.
+ * bar placed and sized by time, the duration, the status, Envoy's response flags
+ * when it set any (FI: a fault aborted it, DI: a fault delayed it, UF: no upstream...),
+ * and a mark on errors.
  */
 import { spanTree, Trace } from './jaeger';
 
@@ -24,8 +26,9 @@ export function waterfall(trace: Trace, { barWidth = 40 }: WaterfallOptions = {}
     const length = Math.max(1, Math.min(barWidth - offset, Math.round((span.durationUs / total) * barWidth)));
     const bar = `${' '.repeat(offset)}${'█'.repeat(length)}`.padEnd(barWidth);
     const status = span.tags['http.status_code'] !== undefined ? ` ${span.tags['http.status_code']}` : '';
+    const flags = span.tags['response_flags'] !== undefined && span.tags['response_flags'] !== '-' ? ` ${span.tags['response_flags']}` : '';
     const mark = span.error ? '  ✖ error' : '';
-    return `${labels[i].padEnd(labelWidth)}  │${bar}│ ${formatDuration(span.durationUs).padStart(9)}${status}${mark}`;
+    return `${labels[i].padEnd(labelWidth)}  │${bar}│ ${formatDuration(span.durationUs).padStart(9)}${status}${flags}${mark}`;
   });
   const header = `trace ${trace.traceId}: ${trace.spans.length} spans, ${services} services, ${formatDuration(total)}`;
   return [header, ...lines].join('\n');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
-import { assertShape, FORGOT_HEADERS_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
+import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
 import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { get } from './http';
 import { Propagation, Target } from './target';
@@ -46,6 +46,54 @@ export function labSuite(current: () => Target): void {
       }
       const plain = await get(`${target.proxy}/trace/1`);
       await wholeTrace(target, plain.traceId, TRACE_HOPS);
+    });
+
+    for (const hop of ['service1-egress', 'service2-ingress'] as const) {
+      it(`faults: an abort at ${hop} marks that Envoy's span FI, and the error travels up to the front proxy's 502`, async () => {
+        const target = current();
+        const answer = await get(`${target.proxy}/trace/1`, { 'x-sandbox-fault': `abort-503@${hop}` });
+        assert.equal(answer.status, 502, answer.body);
+        assert.match(answer.body, /^Downstream \S+ answered 503\n$/);
+        const trace = await wholeTrace(target, answer.traceId, ABORTED_HOPS[hop]);
+        const client = trace.spans.find((s) => s.operation === 'call downstream')!;
+        assert.equal(client.tags['sandbox.fault'], `abort-503@${hop}`);
+        assert.deepEqual(
+          trace.spans.filter((s) => !s.error).map((s) => s.operation),
+          [],
+          'every span of the chain is marked as an error',
+        );
+        const plain = await get(`${target.proxy}/trace/1`);
+        await wholeTrace(target, plain.traceId, TRACE_HOPS);
+      });
+
+      it(`faults: a delay at ${hop} marks that Envoy's span DI, and it and every span above it last the delay`, async () => {
+        const target = current();
+        const delayMs = 600;
+        const answer = await get(`${target.proxy}/trace/1`, { 'x-sandbox-fault': `delay-${delayMs}@${hop}` });
+        assert.equal(answer.status, 200, answer.body);
+        const trace = await wholeTrace(target, answer.traceId, DELAYED_HOPS[hop]);
+        const delayed = DELAYED_HOPS[hop].findIndex((h) => h.flags === 'DI');
+        const long = trace.spans.filter((s) => s.durationUs >= delayMs * 1000).map((s) => `${s.service}: ${s.operation}`);
+        assert.deepEqual(
+          long.sort(),
+          TRACE_HOPS.slice(0, delayed + 1).map((h) => `${h.service}: ${h.operation}`).sort(),
+          'the delayed span and its ancestors, and no span below it',
+        );
+      });
+    }
+
+    it('faults: a bad value is a 400 at once, and Envoy fault headers from outside are dropped at the front proxy', async () => {
+      const target = current();
+      const beyond = await get(`${target.proxy}/trace/1`, { 'x-sandbox-fault': 'delay-60000@service2-ingress' });
+      assert.equal(beyond.status, 400);
+      assert.equal(beyond.body, 'x-sandbox-fault delay must be 1-3000 ms, got 60000\n');
+      const unknown = await get(`${target.proxy}/trace/1`, { 'x-sandbox-fault': 'abort-503@front-proxy' });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body, 'x-sandbox-fault hop must be one of service1-egress, service2-ingress, got "front-proxy"\n');
+      // Straight to Envoy's fault filter, past service1's check: service1's own sidecar would abort this.
+      const raw = await get(`${target.proxy}/trace/1`, { 'x-envoy-fault-abort-request': '503', 'x-sandbox-fault-hop': 'service1-ingress' });
+      assert.equal(raw.status, 200, raw.body);
+      await wholeTrace(target, raw.traceId, TRACE_HOPS);
     });
 
     it('baggage: a value the caller sets at the edge reaches service2, and both services record it', async () => {

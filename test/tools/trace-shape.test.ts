@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTrace, Span, Trace } from '../../tools/jaeger';
-import { assertShape, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
+import { ABORTED_HOPS, assertShape, DELAYED_HOPS, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
 
 /** One span of a fixture: [spanId, parentId, service, operation, start µs, duration µs, Envoy?]. */
 type Row = [string, string | undefined, string, string, number, number, boolean];
@@ -256,4 +256,50 @@ test('throws every problem and the drawn trace, or nothing when the trace is who
       err.message.startsWith('service2 "GET /trace/:n" is missing: service2 did not extract the trace headers from its sidecar\nthe trace has 6 spans, expected 7\ntrace abc (6 spans)\n') &&
       err.message.includes('      service1: GET /trace/:n  9.60 ms  [200]'),
   );
+});
+
+/** Sets each listed span's status and Envoy response flags. */
+function mark(trace: Trace, marks: Record<string, [number, string?]>): Trace {
+  for (const [id, [status, flags]] of Object.entries(marks)) {
+    span(trace, id).tags['http.status_code'] = status;
+    if (flags) span(trace, id).tags['response_flags'] = flags;
+  }
+  return trace;
+}
+
+test('an abort at service1\'s egress: five spans, FI on the egress span, 503 below service1 and 502 above', () => {
+  const trace = wholeTrace();
+  trace.spans = trace.spans.filter((s) => !['f', 'g'].includes(s.spanId));
+  mark(trace, { a: [502, '-'], b: [502, '-'], c: [502], d: [503], e: [503, 'FI'] });
+  assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service1-egress']), []);
+  assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service2-ingress']), [
+    'service1 "egress service2" has response_flags FI, expected -',
+    'service2 "ingress service2" is missing: service2\'s sidecar did not join service1\'s trace',
+    'the trace has 5 spans, expected 6',
+  ]);
+  span(trace, 'e').tags['response_flags'] = 'UF';
+  span(trace, 'a').tags['http.status_code'] = 503;
+  assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service1-egress']), [
+    'front-proxy "front-proxy /trace" has http.status_code 503, expected 502',
+    'service1 "egress service2" has response_flags UF, expected FI',
+  ]);
+});
+
+test('an abort at service2\'s ingress: six spans, FI on the ingress span only', () => {
+  const trace = wholeTrace();
+  trace.spans = trace.spans.filter((s) => s.spanId !== 'g');
+  mark(trace, { a: [502, '-'], b: [502, '-'], c: [502], d: [503], e: [503, '-'], f: [503, 'FI'] });
+  assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service2-ingress']), []);
+  delete span(trace, 'f').tags['response_flags'];
+  assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service2-ingress']), ['service2 "ingress service2" has response_flags unset, expected FI']);
+});
+
+test('a delay: the whole trace at 200, DI on the Envoy the hop names and on no other', () => {
+  const atEgress = mark(wholeTrace(), { e: [200, 'DI'], f: [200, '-'] });
+  assert.deepEqual(shapeProblems(atEgress, DELAYED_HOPS['service1-egress']), []);
+  assert.deepEqual(shapeProblems(atEgress, DELAYED_HOPS['service2-ingress']), ['service2 "ingress service2" has response_flags -, expected DI']);
+  const atIngress = mark(wholeTrace(), { e: [200, '-'], f: [200, 'DI'] });
+  assert.deepEqual(shapeProblems(atIngress, DELAYED_HOPS['service2-ingress']), []);
+  assert.deepEqual(shapeProblems(atIngress, DELAYED_HOPS['service1-egress']), ['service1 "egress service2" has response_flags -, expected DI']);
+  assert.deepEqual(shapeProblems(atIngress, TRACE_HOPS), [], 'the plain table does not look at flags');
 });

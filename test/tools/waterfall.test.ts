@@ -11,18 +11,18 @@ const CLI = path.join(__dirname, '..', '..', 'tools', 'trace-cli.js');
 const trace: Trace = {
   traceId: 'feed',
   spans: [
-    { traceId: 'feed', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 0, durationUs: 10_000, tags: { 'http.status_code': 502 }, error: true },
+    { traceId: 'feed', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 0, durationUs: 10_000, tags: { 'http.status_code': 502, response_flags: '-' }, error: true },
     { traceId: 'feed', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_000, durationUs: 5_000, tags: {}, error: false },
-    { traceId: 'feed', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 7_500, durationUs: 250, tags: {}, error: false },
+    { traceId: 'feed', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 7_500, durationUs: 250, tags: { response_flags: 'FI' }, error: false },
   ],
 };
 
-test('draws one row per span, indented by parent, with bars placed and sized by time', () => {
+test('draws one row per span, indented by parent, with bars placed and sized by time, and the response flags Envoy set', () => {
   const lines = waterfall(trace, { barWidth: 20 }).split('\n');
   assert.equal(lines[0], 'trace feed: 3 spans, 2 services, 10.00 ms');
   assert.equal(lines[1], 'front-proxy: front-proxy /trace  │████████████████████│  10.00 ms 502  ✖ error');
   assert.equal(lines[2], '  service1: GET /trace/:n        │          ██████████│   5.00 ms');
-  assert.equal(lines[3], '    service1: call downstream    │               █    │    250 µs');
+  assert.equal(lines[3], '    service1: call downstream    │               █    │    250 µs FI');
 });
 
 test('formats durations in µs below a millisecond', () => {
