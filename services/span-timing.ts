@@ -6,8 +6,10 @@
  *   Date.now(), whole milliseconds, which makes a 300 µs hop read "0 ms" and can
  *   put a child before its Envoy parent. nowMs() is the monotonic clock, anchored
  *   to the wall clock at a millisecond tick and re-anchored every minute so it
- *   does not drift away from the Envoys' timestamps. It anchors on first use, so
- *   importing this module starts nothing.
+ *   does not drift away from the Envoys' timestamps. On a busy machine the tick
+ *   can be missed; then it takes the middle of the current millisecond and tries
+ *   again every second. It anchors on first use, so importing this module starts
+ *   nothing.
  * - A server span ends when the response is ended (finishWithResponse), not when
  *   a busy event loop later reports it sent.
  */
@@ -18,6 +20,8 @@ import { Tags } from 'opentracing';
 let wallAnchor = 0;
 let monoAnchor = 0;
 let anchored = false;
+/** Whether the anchor was taken at a tick; until then it is the middle of a millisecond. */
+let precise = false;
 
 /** How closely the tick must be seen; a process descheduled mid-measurement sees it late. */
 const MAX_TICK_WINDOW_MS = 0.1;
@@ -40,17 +44,35 @@ function anchor(): boolean {
 
 function reanchor(): void {
   // Under heavy load a measurement can be preempted; keep the old anchor rather than a bad one.
-  for (let attempt = 0; attempt < 5 && !anchor(); attempt++);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (anchor()) {
+      precise = true;
+      return;
+    }
+  }
+}
+
+/** Re-anchors every minute, or every second while no tick has been seen yet. */
+function keepAnchored(): void {
+  const timer = setTimeout(
+    () => {
+      reanchor();
+      keepAnchored();
+    },
+    precise ? 60_000 : 1_000,
+  );
+  timer.unref();
 }
 
 /** Milliseconds since the epoch, with a fractional part; what opentracing's startTime/finish take. */
 export function nowMs(): number {
   if (!anchored) {
     anchored = true;
-    wallAnchor = Date.now();
+    // Date.now() is the millisecond that has begun; the middle of it is at most 0.5 ms off.
+    wallAnchor = Date.now() + 0.5;
     monoAnchor = performance.now();
     reanchor();
-    setInterval(reanchor, 60_000).unref();
+    keepAnchored();
   }
   return wallAnchor + (performance.now() - monoAnchor);
 }
