@@ -55,6 +55,13 @@ export const FORGOT_HEADERS_HOPS: { caller: readonly Hop[]; downstream: readonly
 /** A hop that failed: its status, and the flags its Envoy set, if it is one. */
 const failed = (hop: Hop, status: number, flags?: string): Hop => ({ ...hop, status, ...(flags ? { flags } : {}) });
 
+/** service1 and the proxies above it when its call to service2 fails with a 503. */
+const ABOVE_THE_CALL: readonly Hop[] = [
+  failed(TRACE_HOPS[0], 502, '-'),
+  failed(TRACE_HOPS[1], 502, '-'),
+  failed(TRACE_HOPS[2], 502),
+  failed(TRACE_HOPS[3], 503),
+];
 /**
  * GET /trace/1 with `x-sandbox-fault: abort-503@<hop>` (docs/labs.md). The Envoy the hop
  * names answers 503 itself and marks its span FI (fault injected); nothing below it runs.
@@ -62,21 +69,8 @@ const failed = (hop: Hop, status: number, flags?: string): Hop => ({ ...hop, sta
  * (a downstream that answered badly), and the front proxy passes the 502 on.
  */
 export const ABORTED_HOPS: Record<'service1-egress' | 'service2-ingress', readonly Hop[]> = {
-  'service1-egress': [
-    failed(TRACE_HOPS[0], 502, '-'),
-    failed(TRACE_HOPS[1], 502, '-'),
-    failed(TRACE_HOPS[2], 502),
-    failed(TRACE_HOPS[3], 503),
-    failed(TRACE_HOPS[4], 503, 'FI'),
-  ],
-  'service2-ingress': [
-    failed(TRACE_HOPS[0], 502, '-'),
-    failed(TRACE_HOPS[1], 502, '-'),
-    failed(TRACE_HOPS[2], 502),
-    failed(TRACE_HOPS[3], 503),
-    failed(TRACE_HOPS[4], 503, '-'),
-    failed(TRACE_HOPS[5], 503, 'FI'),
-  ],
+  'service1-egress': [...ABOVE_THE_CALL, failed(TRACE_HOPS[4], 503, 'FI')],
+  'service2-ingress': [...ABOVE_THE_CALL, failed(TRACE_HOPS[4], 503, '-'), failed(TRACE_HOPS[5], 503, 'FI')],
 };
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Trace } from '../../tools/jaeger';
 import { SERVICE_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
 import { randomUUID } from 'node:crypto';
 import { MIN_KEEP_ALIVE_TIMEOUT_MS } from '../../services/config';
@@ -9,6 +10,19 @@ import { get } from './http';
 import { Target } from './target';
 
 const REQUESTS = Number(process.env.E2E_TRACES || 20);
+
+/** The one trace of the front proxy's that Jaeger finds by a tag's value. */
+function traceTagged(target: Target, tag: string, value: string): Promise<Trace> {
+  return pollUntil(
+    async () => {
+      const traces = await target.jaeger.traces('front-proxy', { tags: { [tag]: value } });
+      assert.equal(traces.length, 1, `traces tagged ${tag}=${value}`);
+      return traces[0];
+    },
+    `the trace tagged ${tag}`,
+    { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
+  );
+}
 
 /**
  * @param envoySampling the front Envoy samples by its own runtime (the Zipkin and
@@ -37,15 +51,7 @@ export function traceSuite(current: () => Target, { envoySampling }: { envoySamp
       const answer = await get(`${target.proxy}/trace/1`, { 'jaeger-debug-id': debugId });
       assert.equal(answer.status, 200, answer.body);
       await wholeTrace(target, answer.traceId, TRACE_HOPS);
-      const found = await pollUntil(
-        async () => {
-          const traces = await target.jaeger.traces('front-proxy', { tags: { 'jaeger-debug-id': debugId } });
-          assert.equal(traces.length, 1, `traces tagged jaeger-debug-id=${debugId}`);
-          return traces[0];
-        },
-        'the trace by its debug id',
-        { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
-      );
+      const found = await traceTagged(target, 'jaeger-debug-id', debugId);
       assert.equal(found.traceId, answer.traceId);
     });
 
@@ -64,15 +70,7 @@ export function traceSuite(current: () => Target, { envoySampling }: { envoySamp
           const forced = await get(`${target.proxy}/trace/1`, { 'x-client-trace-id': clientId });
           assert.equal(forced.status, 200, forced.body);
           await wholeTrace(target, forced.traceId, TRACE_HOPS);
-          const found = await pollUntil(
-            async () => {
-              const traces = await target.jaeger.traces('front-proxy', { tags: { 'guid:x-client-trace-id': clientId } });
-              assert.equal(traces.length, 1, `traces tagged guid:x-client-trace-id=${clientId}`);
-              return traces[0];
-            },
-            'the trace by its client trace id',
-            { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
-          );
+          const found = await traceTagged(target, 'guid:x-client-trace-id', clientId);
           assert.equal(found.traceId, forced.traceId);
           // Sent first through the same processes: had it been sampled, its spans would be in by now.
           assert.equal(await target.jaeger.trace(plain.traceId!), undefined, 'the request without the header was not traced');

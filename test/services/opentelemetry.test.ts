@@ -30,6 +30,12 @@ function memoryTracer(t: TestContext, log: string[] = []): { tracer: OpenTelemet
   return { tracer, spans: () => exporter.getFinishedSpans() };
 }
 
+/** The app on an OpenTelemetry tracer, calling downstreamUrl if given; its base URL. */
+function startOtelApp(t: TestContext, tracer: OpenTelemetryTracer, downstreamUrl?: string): Promise<string> {
+  const config = testConfig({ tracer: 'opentelemetry', propagation: 'w3c', downstreamUrl });
+  return listen(t, createApp({ config, tracer, fetch, hostname: 'test-host', resolvedHostname: '127.0.0.1' }));
+}
+
 const byName = (spans: ReadableSpan[], name: string) => {
   const span = spans.find((s) => s.name === name);
   assert.ok(span, `no span "${name}" among: ${spans.map((s) => s.name).join(', ') || 'none'}`);
@@ -58,14 +64,7 @@ test('reads traceparent, or else uber-trace-id, and traceparent wins when both c
 test('a request through the app: server and client spans under the caller, the client span written downstream', async (t) => {
   const { tracer, spans } = memoryTracer(t);
   const downstream = await recordingDownstream(t);
-  const app = createApp({
-    config: testConfig({ tracer: 'opentelemetry', propagation: 'w3c', downstreamUrl: downstream.url }),
-    tracer,
-    fetch,
-    hostname: 'test-host',
-    resolvedHostname: '127.0.0.1',
-  });
-  const base = await listen(t, app);
+  const base = await startOtelApp(t, tracer, downstream.url);
   const res = await fetch(`${base}/trace/1`, { headers: { traceparent: TRACEPARENT, 'x-request-id': 'rid-1', 'uber-trace-id': `${TRACE_ID}:2222222222222222:0:1` } });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-trace-id'), TRACE_ID);
@@ -87,8 +86,7 @@ test('a request through the app: server and client spans under the caller, the c
 
 test('a malformed traceparent starts a new trace, and the request is answered', async (t) => {
   const { tracer, spans } = memoryTracer(t);
-  const app = createApp({ config: testConfig({ tracer: 'opentelemetry', propagation: 'w3c' }), tracer, fetch, hostname: 'h', resolvedHostname: '127.0.0.1' });
-  const base = await listen(t, app);
+  const base = await startOtelApp(t, tracer);
   const res = await fetch(`${base}/trace/2`, { headers: { traceparent: '00-zzzz-yyyy-01' } });
   assert.equal(res.status, 200);
   const server = await pollUntil(() => byName(spans(), 'GET /trace/:n'), 'the server span');
@@ -248,14 +246,7 @@ test('a sampling endpoint fetch refuses to call is named with the reason fetch g
 test('W3C baggage from the caller is recorded on the server span and written downstream', async (t) => {
   const { tracer, spans } = memoryTracer(t);
   const downstream = await recordingDownstream(t);
-  const app = createApp({
-    config: testConfig({ tracer: 'opentelemetry', propagation: 'w3c', downstreamUrl: downstream.url }),
-    tracer,
-    fetch,
-    hostname: 'h',
-    resolvedHostname: '127.0.0.1',
-  });
-  const base = await listen(t, app);
+  const base = await startOtelApp(t, tracer, downstream.url);
   const res = await fetch(`${base}/trace/1`, { headers: { traceparent: TRACEPARENT, baggage: 'tenant=acme' } });
   assert.equal(res.status, 200);
   const server = await pollUntil(() => byName(spans(), 'GET /trace/:n'), 'the server span');
