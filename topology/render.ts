@@ -173,9 +173,6 @@ export function swapTracer(config: Json, tracer: EnvoyTracer, collector: Collect
   return [...names][0];
 }
 
-/** Transformation 2 with the Zipkin tracer. */
-export const nativeToZipkin = (config: Json, collector?: Collector): string => swapTracer(config, 'zipkin', collector);
-
 /** Removes tracing from every HTTP connection manager; returns the service name it had. */
 export function removeTracing(config: Json): string {
   let serviceName = '';

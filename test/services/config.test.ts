@@ -60,6 +60,7 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=jaeger:5778' }, /^OTEL_TRACES_SAMPLER_ARG endpoint must be an http:\/\/ URL, got "jaeger:5778"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=2' }, /^OTEL_TRACES_SAMPLER_ARG initialSamplingRate must be a number from 0 to 1, got "2"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=' }, /^OTEL_TRACES_SAMPLER_ARG initialSamplingRate must be a number from 0 to 1, got ""$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=-0.5' }, /^OTEL_TRACES_SAMPLER_ARG initialSamplingRate must be a number from 0 to 1, got "-0.5"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'pollingIntervalMs=10' }, /^OTEL_TRACES_SAMPLER_ARG pollingIntervalMs must be between 100 and 86400000, got 10$/],
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_TYPE: 'always' }, /^JAEGER_SAMPLER_TYPE must be one of const, probabilistic, ratelimiting, remote/],
   [{ SERVICE_NAME: '1', JAEGER_SAMPLER_PARAM: 'half' }, /^JAEGER_SAMPLER_PARAM must be a number/],
@@ -111,6 +112,11 @@ test('reads the OpenTelemetry tracer: W3C headers, and jaeger_remote with its ar
     loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }).jaegerRemote,
     { endpoint: 'http://jaeger:5778', pollingIntervalMs: 5000, initialSamplingRate: 1 },
   );
+  assert.deepEqual(
+    loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778//, ,initialSamplingRate=0' }).jaegerRemote,
+    { endpoint: 'http://jaeger:5778', pollingIntervalMs: 60_000, initialSamplingRate: 0 },
+    'every trailing slash goes, and a blank item is no item',
+  );
   assert.deepEqual(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote' }).jaegerRemote, {
     endpoint: 'http://localhost:5778',
     pollingIntervalMs: 60_000,
@@ -127,6 +133,10 @@ test('asks Jaeger for the sampling strategy at the agent host unless told otherw
     serviceName: 'service1',
     sampler: { type: 'remote', param: 1, hostPort: 'jaeger:5778' },
   });
+});
+
+test('asks localhost for the sampling strategy when no agent host is set', () => {
+  assert.deepEqual(tracingDefaults('2', {}), { serviceName: 'service2', sampler: { type: 'remote', param: 1, hostPort: 'localhost:5778' } });
 });
 
 test('leaves every JAEGER_* variable that is set to jaeger-client', () => {

@@ -104,6 +104,7 @@ test('a fault value that is not one, names no hop, or goes past a bound is a 400
   const downstream = await recordingDownstream(t);
   const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   const cases: Array<[string, string]> = [
+    ['xabort-503@service2-ingress', 'x-sandbox-fault must look like abort-503@service2-ingress or delay-1500@service1-egress, got "xabort-503@service2-ingress"'],
     ['abort', 'x-sandbox-fault must look like abort-503@service2-ingress or delay-1500@service1-egress, got "abort"'],
     ['crash-1@service1-egress', 'x-sandbox-fault must look like abort-503@service2-ingress or delay-1500@service1-egress, got "crash-1@service1-egress"'],
     ['delay-1500ms@service1-egress', 'x-sandbox-fault must look like abort-503@service2-ingress or delay-1500@service1-egress, got "delay-1500ms@service1-egress"'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTrace, Span, Trace } from '../../tools/jaeger';
-import { ABORTED_HOPS, assertShape, DELAYED_HOPS, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
+import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
 
 /** One span of a fixture: [spanId, parentId, service, operation, start µs, duration µs, Envoy?]. */
 type Row = [string, string | undefined, string, string, number, number, boolean];
@@ -279,8 +279,12 @@ test('an abort at service1\'s egress: five spans, FI on the egress span, 503 bel
   ]);
   span(trace, 'e').tags['response_flags'] = 'UF';
   span(trace, 'a').tags['http.status_code'] = 503;
+  span(trace, 'a').tags['response_flags'] = 'FI';
+  span(trace, 'b').tags['response_flags'] = 'UC';
   assert.deepEqual(shapeProblems(trace, ABORTED_HOPS['service1-egress']), [
     'front-proxy "front-proxy /trace" has http.status_code 503, expected 502',
+    'front-proxy "front-proxy /trace" has response_flags FI, expected -',
+    'service1 "ingress service1" has response_flags UC, expected -',
     'service1 "egress service2" has response_flags UF, expected FI',
   ]);
 });
@@ -302,4 +306,26 @@ test('a delay: the whole trace at 200, DI on the Envoy the hop names and on no o
   assert.deepEqual(shapeProblems(atIngress, DELAYED_HOPS['service2-ingress']), []);
   assert.deepEqual(shapeProblems(atIngress, DELAYED_HOPS['service1-egress']), ['service1 "egress service2" has response_flags -, expected DI']);
   assert.deepEqual(shapeProblems(atIngress, TRACE_HOPS), [], 'the plain table does not look at flags');
+});
+
+test('forget the headers: the front proxy\'s four hops, and a new trace of three rooted at the egress sidecar', () => {
+  const whole = wholeTrace();
+  const caller: Trace = { traceId: 'abc', spans: whole.spans.filter((s) => ['a', 'b', 'c', 'd'].includes(s.spanId)) };
+  const downstream: Trace = {
+    traceId: 'def',
+    spans: whole.spans.filter((s) => ['e', 'f', 'g'].includes(s.spanId)).map((s) => ({ ...s, traceId: 'def', parentId: s.spanId === 'e' ? undefined : s.parentId })),
+  };
+  assert.deepEqual(shapeProblems(caller, FORGOT_HEADERS_HOPS.caller), []);
+  assert.deepEqual(shapeProblems(downstream, FORGOT_HEADERS_HOPS.downstream), []);
+  assert.deepEqual(shapeProblems(whole, FORGOT_HEADERS_HOPS.caller), ['the trace has 7 spans, expected 4; unexpected: service1 "egress service2", service2 "ingress service2", service2 "GET /trace/:n"']);
+  assert.notDeepEqual(shapeProblems(downstream, FORGOT_HEADERS_HOPS.caller), [], 'the other half is not the caller\'s');
+  const attached: Trace = { ...downstream, spans: downstream.spans.map((s) => (s.spanId === 'e' ? { ...s, parentId: 'd' } : s)) };
+  assert.deepEqual(shapeProblems(attached, FORGOT_HEADERS_HOPS.downstream), ['service1 "egress service2" should be the root but has parent d']);
+  const noService2: Trace = { ...downstream, spans: downstream.spans.filter((s) => s.spanId !== 'g') };
+  assert.deepEqual(shapeProblems(noService2, FORGOT_HEADERS_HOPS.downstream), [
+    'service2 "GET /trace/:n" is missing: service2 did not extract the trace headers from its sidecar',
+    'the trace has 2 spans, expected 3',
+  ]);
+  const noRoot: Trace = { ...downstream, spans: downstream.spans.filter((s) => s.spanId !== 'e') };
+  assert.equal(shapeProblems(noRoot, FORGOT_HEADERS_HOPS.downstream)[0], 'service1 "egress service2" is missing: service1\'s egress sidecar did not start a trace of its own');
 });

@@ -25,7 +25,26 @@ test('draws one row per span, indented by parent, with bars placed and sized by 
   assert.equal(lines[3], '    service1: call downstream    │               █    │    250 µs FI');
 });
 
+test('places bars from the trace\'s own start, a span at its very end in the last column; an empty trace is said so', () => {
+  const late: Trace = {
+    traceId: 'beef',
+    spans: [
+      { traceId: 'beef', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 5_000_000, durationUs: 2_000, tags: {}, error: false },
+      { traceId: 'beef', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_001_000, durationUs: 1_000, tags: {}, error: false },
+      { traceId: 'beef', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 5_002_000, durationUs: 0, tags: {}, error: false },
+    ],
+  };
+  assert.deepEqual(waterfall(late, { barWidth: 10 }).split('\n'), [
+    'trace beef: 3 spans, 2 services, 2.00 ms',
+    'front-proxy: front-proxy /trace  │██████████│   2.00 ms',
+    '  service1: GET /trace/:n        │     █████│   1.00 ms',
+    '    service1: call downstream    │         █│      0 µs',
+  ]);
+  assert.equal(waterfall({ traceId: 'cafe', spans: [] }), 'trace cafe has no spans');
+});
+
 test('formats durations in µs below a millisecond', () => {
+  assert.equal(formatDuration(1000), '1.00 ms');
   assert.equal(formatDuration(999), '999 µs');
   assert.equal(formatDuration(1500), '1.50 ms');
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, localizeAddresses, nativeToZipkin, renderEnvoy, renderVariant, renderZipkinVariant, VARIANT_FILES, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
+import { fillSidecarTemplate, localizeAddresses, renderEnvoy, renderVariant, renderZipkinVariant, swapTracer, VARIANT_FILES, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
 import { localHostPort } from '../../topology/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -204,8 +204,8 @@ test('refuses configs whose tracers do not agree on one service name', () => {
   const two = parse(sidecar1, { merge: true });
   const tracers = providers(two);
   tracers[1].typed_config.config = { ...tracers[1].typed_config.config, service_name: 'other' };
-  assert.throws(() => nativeToZipkin(two), /^Error: expected one Jaeger tracer service name, found: service1, other$/);
-  assert.throws(() => nativeToZipkin({ static_resources: { clusters: [] } }), /found: none$/);
+  assert.throws(() => swapTracer(two, 'zipkin'), /^Error: expected one Jaeger tracer service name, found: service1, other$/);
+  assert.throws(() => swapTracer({ static_resources: { clusters: [] } }, 'opentelemetry'), /found: none$/);
 });
 
 test('the untraced variant keeps the service name for --service-cluster', () => {
