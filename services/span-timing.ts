@@ -26,19 +26,25 @@ let precise = false;
 /** How closely the tick must be seen; a process descheduled mid-measurement sees it late. */
 const MAX_TICK_WINDOW_MS = 0.1;
 
-/** Finds a millisecond tick of the wall clock and notes the monotonic time it happened at. */
+/**
+ * Finds a millisecond tick of the wall clock and notes the monotonic time it happened at. The
+ * tick lies between the last reading of the old millisecond and the first of the new one, so
+ * the window starts at a monotonic reading taken before that last old one.
+ */
 function anchor(): boolean {
-  const start = Date.now();
-  let before = performance.now();
+  let beforeOld = performance.now();
   let wall = Date.now();
+  const start = wall;
+  let beforeWall = beforeOld;
   while (wall === start) {
-    before = performance.now();
+    beforeOld = beforeWall;
+    beforeWall = performance.now();
     wall = Date.now();
   }
   const after = performance.now();
-  if (after - before > MAX_TICK_WINDOW_MS) return false;
+  if (after - beforeOld > MAX_TICK_WINDOW_MS) return false;
   wallAnchor = wall;
-  monoAnchor = (before + after) / 2;
+  monoAnchor = (beforeOld + after) / 2;
   return true;
 }
 

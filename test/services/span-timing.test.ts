@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Response } from 'express';
 import type { Span } from 'opentracing';
 import { finishWithResponse, nowMs } from '../../services/span-timing';
@@ -15,15 +16,27 @@ test('tells time within a millisecond of the wall clock, with sub-millisecond st
   assert.ok(readings.some((r) => !Number.isInteger(r)), `it resolves below a millisecond: ${readings.join(', ')}`);
 });
 
-test('follows the wall clock to a fraction of a millisecond: its whole milliseconds are the wall clock’s', () => {
-  nowMs();
+/** How many of `samples` readings in a row fall in the wall clock's current millisecond. */
+function readingsOnTheWallClock(samples: number): number {
   let same = 0;
-  const samples = 200;
   for (let i = 0; i < samples; i++) {
     const wall = Date.now();
     if (Math.floor(nowMs()) === wall) same++;
   }
-  // Anchored at a tick, it differs only within a few µs of the next one; unanchored, by up to 1 ms all the time.
+  return same;
+}
+
+test('follows the wall clock to a fraction of a millisecond: its whole milliseconds are the wall clock’s', async () => {
+  nowMs();
+  const samples = 200;
+  // Anchored at a tick, it differs only within a few µs of the next one; at the middle of a
+  // millisecond, as a busy machine that missed every tick leaves it, about half the time.
+  // Such a machine gets another try every second, so the test gives it a few.
+  let same = readingsOnTheWallClock(samples);
+  for (let round = 1; round < 8 && same < samples * 0.9; round++) {
+    await delay(1_100);
+    same = readingsOnTheWallClock(samples);
+  }
   assert.ok(same >= samples * 0.9, `${same} of ${samples} readings had the wall clock's millisecond`);
 });
 
