@@ -101,21 +101,17 @@ test('names the holding process by its command line, cut at 160 characters', asy
   assert.equal(holderOf(tcp(exact.port)), `pid ${exact.child.child.pid}: ${process.execPath} ${script} ${fits}`);
 });
 
-/** listen({ reusePort }) sets SO_REUSEPORT from Node.js 22.12 and 23.1 on; older ones ignore it. */
-const [major, minor] = process.versions.node.split('.').map(Number);
-const canReusePort = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
-// The pinned Node.js can, and CI runs this test whatever runs it.
-const reusePortSkip = canReusePort || process.env.CI ? false : `Node.js ${process.version} cannot set SO_REUSEPORT (the pinned Node.js can)`;
-
-test('counts a process as listening when it shares the address with another (SO_REUSEPORT)', { skip: reusePortSkip }, async (t) => {
-  const script = "require('node:net').createServer().listen({ port: Number(process.argv[1]), host: '127.0.0.1', reusePort: true }, () => console.log('up'))";
-  const mine = createServer();
-  await new Promise<void>((resolve) => mine.listen({ port: 0, host: '127.0.0.1', reusePort: true }, resolve));
+// Two sockets on one address, as Envoy's workers open with SO_REUSEPORT. Node.js sets that
+// option for TCP only from 22.12 and 23.1 on; SO_REUSEADDR on UDP does the same on every Node.js.
+test('counts a process as listening when it shares the address with another (SO_REUSEADDR)', async (t) => {
+  const script = "const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true }); s.bind(Number(process.argv[1]), '127.0.0.1', () => console.log('up'))";
+  const mine = createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve) => mine.bind(0, '127.0.0.1', resolve));
   t.after(() => mine.close());
-  const port = (mine.address() as AddressInfo).port;
+  const port = mine.address().port;
   const other = startProcess(t, process.execPath, ['-e', script, String(port)]);
   await pollUntil(() => assert.equal(other.stdout().trim(), 'up'), 'the other listener');
-  assert.equal(listensOn(process.pid, tcp(port)), true);
-  assert.equal(listensOn(other.child.pid!, tcp(port)), true);
-  assert.match(holderOf(tcp(port)) ?? 'none', new RegExp(`^pid (${process.pid}|${other.child.pid}): `), 'either holder is named');
+  assert.equal(listensOn(process.pid, udp(port)), true);
+  assert.equal(listensOn(other.child.pid!, udp(port)), true);
+  assert.match(holderOf(udp(port)) ?? 'none', new RegExp(`^pid (${process.pid}|${other.child.pid}): `), 'either holder is named');
 });
