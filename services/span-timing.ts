@@ -32,19 +32,19 @@ const MAX_TICK_WINDOW_MS = 0.1;
  * the window starts at a monotonic reading taken before that last old one.
  */
 function anchor(): boolean {
-  let beforeOld = performance.now();
+  let beforeRead = performance.now();
   let wall = Date.now();
   const start = wall;
-  let beforeWall = beforeOld;
+  let windowStart = beforeRead;
   while (wall === start) {
-    beforeOld = beforeWall;
-    beforeWall = performance.now();
+    windowStart = beforeRead; // taken before the last read, which saw the old millisecond
+    beforeRead = performance.now();
     wall = Date.now();
   }
-  const after = performance.now();
-  if (after - beforeOld > MAX_TICK_WINDOW_MS) return false;
+  const windowEnd = performance.now();
+  if (windowEnd - windowStart > MAX_TICK_WINDOW_MS) return false;
   wallAnchor = wall;
-  monoAnchor = (beforeOld + after) / 2;
+  monoAnchor = (windowStart + windowEnd) / 2;
   return true;
 }
 
