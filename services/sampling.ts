@@ -10,6 +10,14 @@
  * type (enum value 0) not at all. jaeger-client compares strategyType with the
  * strings only, so on its own it keeps its first sampler forever against the
  * legacy form; it is frozen upstream, hence this reader.
+ *
+ * An answer with per-operation strategies carries the service's default strategy
+ * beside them, and both are kept: jaeger-client reads the per-operation part, while
+ * the OpenTelemetry remote sampler (0.222.0) reads it only when its list is not
+ * empty and otherwise needs strategyType and probabilisticSampling. Jaeger sends an
+ * empty list for a service strategy with `operationStrategies: []`, and its adaptive
+ * sampling sends no probabilisticSampling at all before it has data; the default
+ * probability is the service's rate then.
  */
 import { JaegerTracer } from 'jaeger-client';
 
@@ -24,11 +32,13 @@ export interface PerOperationStrategies {
   perOperationStrategies: OperationStrategy[];
 }
 
-/** What jaeger-client's RemoteSampler takes, with every number it reads present. */
-export type SamplingStrategy =
+/** The service's own strategy, for every operation without one of its own. */
+export type DefaultStrategy =
   | { strategyType: 'PROBABILISTIC'; probabilisticSampling: { samplingRate: number } }
-  | { strategyType: 'RATE_LIMITING'; rateLimitingSampling: { maxTracesPerSecond: number } }
-  | { operationSampling: PerOperationStrategies };
+  | { strategyType: 'RATE_LIMITING'; rateLimitingSampling: { maxTracesPerSecond: number } };
+
+/** What both remote samplers take, with every number they read present. */
+export type SamplingStrategy = DefaultStrategy & { operationSampling?: PerOperationStrategies };
 
 export class StrategyError extends Error {
   constructor(problem: string, answer: unknown) {
@@ -92,15 +102,18 @@ function perOperation(sampling: Json, answer: unknown): PerOperationStrategies {
 /** Reads either form; throws a StrategyError with a one-line reason for anything else. */
 export function readStrategy(answer: unknown): SamplingStrategy {
   if (!isObject(answer)) throw new StrategyError('not a JSON object', answer);
+  let operationSampling: PerOperationStrategies | undefined;
   if (answer.operationSampling !== undefined) {
     if (!isObject(answer.operationSampling)) throw new StrategyError('operationSampling is not an object', answer);
-    return { operationSampling: perOperation(answer.operationSampling, answer) };
+    operationSampling = perOperation(answer.operationSampling, answer);
   }
+  const withOperations = (strategy: DefaultStrategy): SamplingStrategy => (operationSampling ? { ...strategy, operationSampling } : strategy);
   if (strategyType(answer) === 'PROBABILISTIC') {
-    return { strategyType: 'PROBABILISTIC', probabilisticSampling: probabilistic(answer.probabilisticSampling, answer) };
+    const sampling = answer.probabilisticSampling ?? (operationSampling && { samplingRate: operationSampling.defaultSamplingProbability });
+    return withOperations({ strategyType: 'PROBABILISTIC', probabilisticSampling: probabilistic(sampling, answer) });
   }
   if (!isObject(answer.rateLimitingSampling)) throw new StrategyError('rateLimitingSampling is missing', answer);
-  return { strategyType: 'RATE_LIMITING', rateLimitingSampling: { maxTracesPerSecond: numberField(answer.rateLimitingSampling, 'maxTracesPerSecond', answer) } };
+  return withOperations({ strategyType: 'RATE_LIMITING', rateLimitingSampling: { maxTracesPerSecond: numberField(answer.rateLimitingSampling, 'maxTracesPerSecond', answer) } });
 }
 
 /** jaeger-client's RemoteSampler, as far as this file touches it. */

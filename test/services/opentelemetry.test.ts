@@ -170,6 +170,25 @@ test("the remote sampler reads Jaeger's answer in both forms, and keeps its samp
   assert.equal(keepsRoot(sampler), false, 'a bad answer changes nothing');
 });
 
+test('the remote sampler applies the default strategy that comes with an empty per-operation list', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const { endpoint, answer } = await samplingEndpoint(t);
+  const sampler = jaegerRemoteSampler({ endpoint, pollingIntervalMs: 5000, initialSamplingRate: 1 }, 'service1');
+  const poll = () => sampler['getAndUpdateSampler']();
+  // A service strategy in Jaeger's file with "operationStrategies": [].
+  answer.body = {
+    strategyType: 'PROBABILISTIC',
+    probabilisticSampling: { samplingRate: 0 },
+    operationSampling: { defaultSamplingProbability: 0, perOperationStrategies: [] },
+  };
+  await poll();
+  assert.equal(keepsRoot(sampler), false, 'rate 0 applies');
+  // Adaptive sampling before it has data: the default probability alone, the type left out.
+  answer.body = { operationSampling: { defaultSamplingProbability: 1, defaultLowerBoundTracesPerSecond: 0.0166 } };
+  await poll();
+  assert.equal(keepsRoot(sampler), true, 'the default probability of 1 applies');
+});
+
 test('the remote sampler follows a sampled parent whatever its own rate', async (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const { endpoint } = await samplingEndpoint(t);

@@ -95,6 +95,19 @@ describe('remote sampling, against a strategy server', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('applies the default strategy that comes with an empty per-operation list', async (t) => {
+    // A service strategy in Jaeger's file with "operationStrategies": [].
+    await appliesRateZeroFrom(t, {
+      strategyType: 'PROBABILISTIC',
+      probabilisticSampling: {},
+      operationSampling: { defaultSamplingProbability: 0, perOperationStrategies: [] },
+    });
+  });
+
+  test("applies adaptive sampling's first answer, which has only the per-operation default", async (t) => {
+    await appliesRateZeroFrom(t, { operationSampling: { defaultLowerBoundTracesPerSecond: 0.0166 } });
+  });
+
   test('keeps the sampler it has and logs one line when an answer is neither form', async (t) => {
     let answer: unknown = { strategyType: 0, probabilisticSampling: { samplingRate: 0 } };
     const server = await strategyServer(t, () => answer);
@@ -138,6 +151,8 @@ describe('reading a sampling answer', () => {
         },
       }),
       {
+        strategyType: 'PROBABILISTIC',
+        probabilisticSampling: { samplingRate: 0.5 },
         operationSampling: {
           defaultSamplingProbability: 0.5,
           defaultLowerBoundTracesPerSecond: 0,
@@ -175,7 +190,33 @@ describe('reading a sampling answer', () => {
 
   test('keeps the lower bound of per-operation sampling', () => {
     const read = readStrategy({ operationSampling: { defaultSamplingProbability: 0.1, defaultLowerBoundTracesPerSecond: 2 } });
-    assert.deepEqual(read, { operationSampling: { defaultSamplingProbability: 0.1, defaultLowerBoundTracesPerSecond: 2, perOperationStrategies: [] } });
+    assert.deepEqual(read, {
+      strategyType: 'PROBABILISTIC',
+      probabilisticSampling: { samplingRate: 0.1 },
+      operationSampling: { defaultSamplingProbability: 0.1, defaultLowerBoundTracesPerSecond: 2, perOperationStrategies: [] },
+    });
+  });
+
+  test('keeps the default strategy that comes with per-operation strategies, rate limiting too', () => {
+    const read = readStrategy({
+      strategyType: 1,
+      rateLimitingSampling: { maxTracesPerSecond: 2 },
+      operationSampling: { defaultSamplingProbability: 0.2, perOperationStrategies: [] },
+    });
+    assert.deepEqual(read, {
+      strategyType: 'RATE_LIMITING',
+      rateLimitingSampling: { maxTracesPerSecond: 2 },
+      operationSampling: { defaultSamplingProbability: 0.2, defaultLowerBoundTracesPerSecond: 0, perOperationStrategies: [] },
+    });
+  });
+
+  test("takes a service's own probabilistic rate over the per-operation default", () => {
+    const read = readStrategy({
+      strategyType: 'PROBABILISTIC',
+      probabilisticSampling: { samplingRate: 0.3 },
+      operationSampling: { defaultSamplingProbability: 0.7, perOperationStrategies: [] },
+    });
+    assert.deepEqual(read.strategyType === 'PROBABILISTIC' && read.probabilisticSampling, { samplingRate: 0.3 });
   });
 
   test('shows an answer of up to 200 characters whole, and cuts a longer one', () => {
