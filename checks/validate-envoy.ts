@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { binaries, ROOT } from '../toolchain/binaries';
-import { EnvoyTracer, fillSidecarTemplate, VARIANT_FILES } from '../topology/render';
+import { fillSidecarTemplate } from '../topology/render';
 import { sandboxSpecs, validateEnvoy } from '../topology/sandbox';
+import { DEFAULT_LOCAL_VARIANT, LOCAL_VARIANTS, RENDERED_VARIANTS, RenderedVariant } from '../topology/variants';
 
 function main(): void {
   const { envoy } = binaries();
@@ -19,15 +20,14 @@ function main(): void {
   }
   let passed = 0;
   let failed = 0;
-  const runs: Array<{ tracing: boolean; tracer: EnvoyTracer; label: string }> = [
-    { tracing: true, tracer: 'zipkin', label: 'Zipkin tracer' },
-    { tracing: true, tracer: 'opentelemetry', label: 'OpenTelemetry tracer' },
-    { tracing: false, tracer: 'zipkin', label: 'untraced' },
+  const runs: Array<{ tracing: boolean; variant: RenderedVariant; label: string }> = [
+    ...LOCAL_VARIANTS.map((variant) => ({ tracing: true, variant, label: `${variant.title} variant` })),
+    { tracing: false, variant: DEFAULT_LOCAL_VARIANT, label: 'untraced' },
   ];
-  for (const { tracing, tracer, label: kind } of runs) {
+  for (const { tracing, variant, label: kind } of runs) {
     const runDir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
     // The same plan `npm run local` starts from; Jaeger is not run, so its path does not matter.
-    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger' }, tracing, tracer });
+    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger' }, tracing, variant });
     for (const spec of specs.filter((s) => s.validate)) {
       const label = `${spec.name} (${kind})`;
       try {
@@ -42,12 +42,12 @@ function main(): void {
   }
   // The Compose variants' files, as their containers run them.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
-  const variants: Array<[string, string, string]> = Object.values(VARIANT_FILES).flatMap((files) => [
-    [files['front-envoy-jaeger.yaml'], 'front-proxy', readFileSync(path.join(ROOT, files['front-envoy-jaeger.yaml']), 'utf8')] as [string, string, string],
+  const variants: Array<[string, string, string]> = RENDERED_VARIANTS.flatMap((variant) => [
+    [variant.frontConfig, 'front-proxy', readFileSync(path.join(ROOT, variant.frontConfig), 'utf8')] as [string, string, string],
     ...['1', '2'].map((n): [string, string, string] => [
-      `${files['service-envoy-jaeger.yaml']} (service${n})`,
+      `${variant.sidecarConfig} (service${n})`,
       `service${n}`,
-      fillSidecarTemplate(readFileSync(path.join(ROOT, files['service-envoy-jaeger.yaml']), 'utf8'), n),
+      fillSidecarTemplate(readFileSync(path.join(ROOT, variant.sidecarConfig), 'utf8'), n),
     ]),
   ]);
   for (const [label, serviceName, yaml] of variants) {

@@ -2,6 +2,8 @@
  * A small client for Jaeger's HTTP query API (/api/traces, /api/services), as
  * served on :16686 by Jaeger v2. Used by the tests, `npm run trace` and the bench.
  */
+import { httpGet, HttpTimeout } from '../lib/http';
+
 export interface Span {
   traceId: string;
   spanId: string;
@@ -81,32 +83,33 @@ export class JaegerClient {
     return `${this.baseUrl}/trace/${traceId}`;
   }
 
-  private async get(path: string): Promise<Response> {
+  private async get(path: string): Promise<{ status: number; path: string; body: string }> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const { status, body } = await httpGet(`${this.baseUrl}${path}`, { timeoutMs: this.timeoutMs });
+      return { status, path, body };
     } catch (err) {
       throw this.unavailable(path, err);
     }
   }
 
-  private async json<T>(res: Response): Promise<T> {
-    if (!res.ok) throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} answered ${res.status} to ${res.url}`);
+  private async json<T>(res: { status: number; path: string; body: string }): Promise<T> {
+    if (res.status < 200 || res.status > 299) throw new JaegerUnavailable(`Jaeger at ${this.baseUrl} answered ${res.status} to ${this.baseUrl}${res.path}`);
     try {
-      return (await res.json()) as T;
+      return JSON.parse(res.body) as T;
     } catch (err) {
-      throw this.unavailable(new URL(res.url).pathname + new URL(res.url).search, err);
+      throw this.unavailable(res.path, err);
     }
   }
 
   /** One line that says which call failed, and for a timeout how long it was given and what to try. */
   private unavailable(path: string, err: unknown): JaegerUnavailable {
-    const { cause, message, name } = err as { cause?: { code?: string; message?: string }; message: string; name?: string };
-    if (name === 'TimeoutError') {
+    const { code, message } = err as { code?: string; message: string };
+    if (err instanceof HttpTimeout) {
       return new JaegerUnavailable(
         `Jaeger at ${this.baseUrl} did not answer GET ${path.slice(0, 120)} within ${this.timeoutMs} ms (a busy machine? ask for fewer traces, or try again)`,
       );
     }
-    return new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${cause?.code ?? cause?.message ?? message})`);
+    return new JaegerUnavailable(`Jaeger at ${this.baseUrl} did not answer (${code ?? message})`);
   }
 }
 

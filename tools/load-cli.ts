@@ -1,8 +1,7 @@
 /** `npm run load -- --rps R --duration D [--concurrency C] [--path P] [--target URL] [--count-traces [--jaeger URL]]` */
-import { collectTraceIds } from './delivery';
 import { JaegerClient } from './jaeger';
 import { formatLoadResult, parseLoadArgs, runLoad, UsageError } from './load';
-import { settledTraceCount } from './sampled';
+import { collectTraceIds, settledTraceCount } from './kept-traces';
 
 async function main(): Promise<void> {
   const options = parseLoadArgs(process.argv.slice(2));

@@ -6,7 +6,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
-import { LatencySummary, ms, summarize } from './stats';
+import { LatencySummary, ms, summarize } from '../lib/stats';
 
 interface LoadtestAnswer {
   statusCode: number;

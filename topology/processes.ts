@@ -156,9 +156,4 @@ export class ProcessGroup {
 
 class Fatal extends Error {}
 
-export async function httpOk(url: string): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-}
 

@@ -2,11 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../toolchain/binaries';
-import { EnvoyTracer, renderVariant, VARIANT_FILES } from './render';
+import { renderVariant } from './render';
+import { envoyConfigs, RENDERED_VARIANTS } from './variants';
 
-for (const [tracer, files] of Object.entries(VARIANT_FILES) as Array<[EnvoyTracer, Record<string, string>]>) {
-  for (const [shipped, variant] of Object.entries(files)) {
-    writeFileSync(path.join(ROOT, variant), renderVariant(tracer, readFileSync(path.join(ROOT, shipped), 'utf8'), shipped));
-    console.log(`${variant} (from ${shipped})`);
+for (const variant of RENDERED_VARIANTS) {
+  for (const { shipped, file } of envoyConfigs(variant)) {
+    writeFileSync(path.join(ROOT, file), renderVariant(variant, readFileSync(path.join(ROOT, shipped), 'utf8'), shipped));
+    console.log(`${file} (from ${shipped})`);
   }
 }

@@ -16,13 +16,14 @@
  *     :4318 with W3C traceparent.
  *
  * The local topology applies both. Each Compose variant is transformation 2
- * alone, written to front-envoy-{zipkin,otel}.yaml and
- * service-envoy-{zipkin,otel}.yaml by `npm run render:envoy`. The benchmark alone
+ * alone, written to the files its row of variants.ts names by
+ * `npm run render:envoy`. The benchmark alone
  * also renders an untraced variant (tracing: false), with every tracing block
  * removed, to measure what tracing costs.
  */
 import { parse, stringify } from 'yaml';
 import { ADDRESSES, ContainerName, localAddress, localHostPort, PORTS } from './topology';
+import { EnvoyTracer, RenderedVariant } from './variants';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -70,9 +71,6 @@ export function localizeAddresses(config: Json, inside: ContainerName): void {
     }
   });
 }
-
-/** The tracers the plugin can be swapped for: Envoy's built-in Zipkin and OpenTelemetry tracers. */
-export type EnvoyTracer = 'zipkin' | 'opentelemetry';
 
 /** Where a tracer sends its spans: Jaeger's Zipkin receiver (:9411) or its OTLP/HTTP one (:4318). */
 export interface Collector {
@@ -198,25 +196,14 @@ export function renderEnvoy(shippedYaml: string, inside: ContainerName, { tracin
   return { yaml: stringify(config, { aliasDuplicateObjects: false }), serviceName };
 }
 
-/** Each Compose variant's file for a shipped one: the tracer swapped, nothing else. */
-export const VARIANT_FILES: Record<EnvoyTracer, Record<string, string>> = {
-  zipkin: { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' },
-  opentelemetry: { 'front-envoy-jaeger.yaml': 'front-envoy-otel.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-otel.yaml' },
-};
-export const ZIPKIN_VARIANTS = VARIANT_FILES.zipkin;
-
-const VARIANT_NAMES: Record<EnvoyTracer, string> = {
-  zipkin: "the current-Envoy variant (docker-compose.zipkin.yml).\n# Envoy's Zipkin tracer",
-  opentelemetry: "the OpenTelemetry variant (docker-compose.otel.yml).\n# Envoy's OpenTelemetry tracer",
-};
+const TRACER_TITLES: Record<EnvoyTracer, string> = { zipkin: 'Zipkin', opentelemetry: 'OpenTelemetry' };
 
 /** Transformation 2 alone, for Compose: what the variant's files hold. */
-export function renderVariant(tracer: EnvoyTracer, shippedYaml: string, shippedName: string): string {
+export function renderVariant(variant: RenderedVariant, shippedYaml: string, shippedName: string): string {
   const config = parse(shippedYaml, { merge: true });
-  swapTracer(config, tracer, composeCollector(tracer));
-  return `# Generated from ${shippedName} by \`npm run render:envoy\`: ${VARIANT_NAMES[tracer]} replaces the Jaeger native plugin; nothing else differs.
+  swapTracer(config, variant.envoyTracer, composeCollector(variant.envoyTracer));
+  return `# Generated from ${shippedName} by \`npm run render:envoy\` for the ${variant.title} variant (${variant.composeFile}):
+# Envoy's ${TRACER_TITLES[variant.envoyTracer]} tracer replaces the Jaeger native plugin; nothing else differs.
 # Edit ${shippedName} and render again; a test fails while the two disagree.
 ${stringify(config, { aliasDuplicateObjects: false })}`;
 }
-
-export const renderZipkinVariant = (shippedYaml: string, shippedName: string): string => renderVariant('zipkin', shippedYaml, shippedName);

@@ -3,17 +3,14 @@
  * of them dies. zipkin (the default) runs Envoy's Zipkin tracer and jaeger-client in the
  * services; otel runs Envoy's OpenTelemetry tracer and the OpenTelemetry SDK.
  */
-import { EnvoyTracer } from './render';
 import { Sandbox, startSandbox } from './sandbox';
 import { FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PROXY_URL } from './topology';
-
-const VARIANTS: Record<string, EnvoyTracer> = { zipkin: 'zipkin', otel: 'opentelemetry' };
+import { DEFAULT_LOCAL_VARIANT, findVariant, RenderedVariant, variantChoices } from './variants';
 
 async function main(): Promise<void> {
-  const variant = process.argv[2] ?? 'zipkin';
-  const tracer = VARIANTS[variant];
-  if (!tracer || process.argv.length > 3) {
-    console.error(`npm run local: the variant is zipkin (the default) or otel, got "${process.argv.slice(2).join(' ')}"`);
+  const variant = findVariant(process.argv[2] ?? DEFAULT_LOCAL_VARIANT.name, 'local') as RenderedVariant | undefined;
+  if (!variant || process.argv.length > 3) {
+    console.error(`npm run local: the variant is ${variantChoices('local')} (${DEFAULT_LOCAL_VARIANT.name} is the default), got "${process.argv.slice(2).join(' ')}"`);
     process.exit(2);
   }
   let sandbox: Sandbox | undefined;
@@ -33,9 +30,9 @@ async function main(): Promise<void> {
   // Ctrl-C, kill and a closed terminal all stop in the same order; the children,
   // in process groups of their own, hear of it only from here.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal, 0));
-  sandbox = await startSandbox({ onUnexpectedExit, tracer });
+  sandbox = await startSandbox({ onUnexpectedExit, variant });
   if (stopping) return;
-  console.log(`local sandbox running, the ${variant} variant (logs in ${sandbox.group.logDir}):
+  console.log(`local sandbox running, the ${variant.name} variant (logs in ${sandbox.group.logDir}):
   proxy      ${PROXY_URL}        try: curl -v ${PROXY_URL}/trace/1
   admin      ${FRONT_ADMIN_URL}
   jaeger     ${JAEGER_QUERY_URL}/api/traces/<x-trace-id>   (the query API; this build has no UI)

@@ -3,18 +3,20 @@
  * front Envoy. Configs are rendered from the shipped files (render.ts); the
  * services run as compiled, by command, with their environment from
  * docker-compose.yml and the variant's Compose file, passed through the same
- * address transformation. Two variants run here: Envoy's Zipkin tracer (the
- * default) and its OpenTelemetry tracer; the native plugin needs Envoy 1.29.
+ * address transformation. The variants that run here are those variants.ts
+ * marks local.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Listen, takenListens } from './ports';
-import { httpOk, ProcessGroup, ProcessSpec } from './processes';
-import { EnvoyTracer, fillSidecarTemplate, renderEnvoy } from './render';
+import { httpOk } from '../lib/http';
+import { ProcessGroup, ProcessSpec } from './processes';
+import { fillSidecarTemplate, renderEnvoy } from './render';
 import { Binaries, requireBinaries, ROOT } from '../toolchain/binaries';
 import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS } from './topology';
+import { DEFAULT_LOCAL_VARIANT, RenderedVariant, serviceEnvironment, SHIPPED_FRONT, SHIPPED_SIDECAR } from './variants';
 
 export const RUN_DIR = path.join(ROOT, '.local');
 
@@ -25,8 +27,8 @@ export interface SandboxOptions {
   serviceEnv?: Record<string, string>;
   /** false: the benchmark's baseline, with tracing removed from the Envoys and the services. */
   tracing?: boolean;
-  /** The Envoys' tracer, and with it the services' (as the variant's Compose file sets it). */
-  tracer?: EnvoyTracer;
+  /** A variant that runs here (variants.ts); zipkin unless given. */
+  variant?: RenderedVariant;
   /** Called when a process that was running exits without being asked to. */
   onUnexpectedExit?: (report: string) => void;
 }
@@ -49,9 +51,6 @@ export interface Sandbox {
 }
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-
-/** The Compose file that makes each variant, over docker-compose.yml. */
-export const VARIANT_COMPOSE: Record<EnvoyTracer, string> = { zipkin: 'docker-compose.zipkin.yml', opentelemetry: 'docker-compose.otel.yml' };
 
 /** A compose environment value as seen from this machine. */
 function localValue(value: string, inside: ContainerName): string {
@@ -116,10 +115,8 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   const tracing = options.tracing ?? true;
   const runDir = options.runDir ?? RUN_DIR;
   const files = new Map<string, string>();
-  const tracer = options.tracer ?? 'zipkin';
-  const compose = parse(read('docker-compose.yml'), { merge: true });
-  // Compose's `!reset` tag (the variants reset the native platform) means "no value" to everyone else.
-  const variant = parse(read(VARIANT_COMPOSE[tracer]), { merge: true, customTags: [{ tag: '!reset', resolve: () => null }] });
+  const variant = options.variant ?? DEFAULT_LOCAL_VARIANT;
+  const tracer = variant.envoyTracer;
   const strategiesFile = path.join(runDir, 'sampling-strategies.json');
   files.set(strategiesFile, read(path.join('jaeger', 'sampling-strategies.json')));
 
@@ -140,9 +137,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   };
 
   const serviceSpecs = (container: 'service1' | 'service2'): ProcessSpec[] => {
-    // As Compose merges them: the variant's values over the base file's.
-    const shippedEnv: Record<string, string> = { ...compose.services[container].environment, ...variant.services[container].environment };
-    const env = Object.fromEntries(Object.entries(shippedEnv).map(([k, v]) => [k, localValue(String(v), container)]));
+    const env = Object.fromEntries(Object.entries(serviceEnvironment(variant, container)).map(([k, v]) => [k, localValue(v, container)]));
     Object.assign(env, {
       HOST: ADDRESSES[container],
       PORT: String(PORTS.service),
@@ -160,7 +155,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
         ready: () => httpOk(`http://${ADDRESSES[container]}:${PORTS.service}/healthz`),
         readyTimeoutMs: 20_000,
       },
-      envoySpec(`${container}-envoy`, container, fillSidecarTemplate(read('service-envoy-jaeger.yaml'), number)),
+      envoySpec(`${container}-envoy`, container, fillSidecarTemplate(read(SHIPPED_SIDECAR), number)),
     ];
   };
 
@@ -179,7 +174,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
     jaeger,
     ...serviceSpecs('service2'),
     ...serviceSpecs('service1'),
-    envoySpec('front-envoy', 'front-envoy', read('front-envoy-jaeger.yaml')),
+    envoySpec('front-envoy', 'front-envoy', read(SHIPPED_FRONT)),
   ];
   return { specs, runDir, strategiesFile, files };
 }

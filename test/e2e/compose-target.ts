@@ -14,7 +14,9 @@ import { COMPOSE, ROOT } from '../../toolchain/binaries';
 import { composeFiles, composeVariant } from './compose-files';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer, sendTo } from './http';
-import type { Container, Propagation, SamplingSubject, Target } from './target';
+import type { ContainerName } from '../../topology/topology';
+import type { SamplingSubject, Target } from './target';
+import { variantPropagation } from './target';
 
 export interface Published {
   service: string;
@@ -49,7 +51,7 @@ export interface ComposeTarget extends Target {
 export async function composeTarget(): Promise<ComposeTarget> {
   const files = composeFiles();
   const variant = composeVariant();
-  const propagation: Propagation = { native: 'jaeger' as const, zipkin: 'b3' as const, otel: 'w3c' as const }[variant];
+  const propagation = variantPropagation(variant);
   const compose = (...args: string[]): string => {
     const [command, all] = composeCommand(files, args);
     const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -65,7 +67,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
   // Native: the front Envoy's plugin samples as Jaeger says, so through the proxy its strategy
   // decides. Zipkin and OpenTelemetry: Envoy samples by its own settings; service1 decides for
   // traces it starts, which a request from inside its container, past the sidecar, makes.
-  const sampling: SamplingSubject = variant !== 'native'
+  const sampling: SamplingSubject = variant.name !== 'native'
     ? {
         service: 'service1',
         async send(count, headers = {}) {
@@ -81,7 +83,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
       }
     : { service: 'front-proxy', send: (count, headers) => sendTo(`${proxy}/service/1`, count, headers) };
 
-  const running = (container: Container) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
+  const running = (container: ContainerName) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
   return {
     name: `docker compose (${files.join(', ')})`,
     propagation,

@@ -14,8 +14,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { requireBinaries, ROOT } from '../../toolchain/binaries';
-import { httpOk, ProcessGroup } from '../../topology/processes';
-import { EnvoyTracer, OTLP_CLUSTER, renderEnvoy, ZIPKIN_CLUSTER } from '../../topology/render';
+import { httpOk } from '../../lib/http';
+import { ProcessGroup } from '../../topology/processes';
+import { OTLP_CLUSTER, renderEnvoy, ZIPKIN_CLUSTER } from '../../topology/render';
+import type { EnvoyTracer } from '../../topology/variants';
 import { ContainerName } from '../../topology/topology';
 import { get } from './http';
 

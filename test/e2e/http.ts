@@ -1,5 +1,5 @@
-import http from 'node:http';
-import { envoyStats } from '../../tools/envoy-admin';
+import { httpGet } from '../../lib/http';
+import { envoyStats } from '../../lib/envoy-admin';
 
 export interface Answer {
   status: number;
@@ -8,27 +8,10 @@ export interface Answer {
   ms: number;
 }
 
-/** One GET with node:http (no client-side header limits), timed, never hanging past timeoutMs. */
-export function get(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<Answer> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body,
-          traceId: res.headers['x-trace-id'] as string | undefined,
-          ms: performance.now() - started,
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} took longer than ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
+/** One GET (no client-side header limits), timed, never hanging past timeoutMs. */
+export async function get(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<Answer> {
+  const answer = await httpGet(url, { headers, timeoutMs });
+  return { status: answer.status, body: answer.body, traceId: answer.headers['x-trace-id'] as string | undefined, ms: answer.ms };
 }
 
 /** One request after another to a URL. */

@@ -4,11 +4,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ProcessGroup } from '../../topology/processes';
-import { EnvoyTracer } from '../../topology/render';
 import { startSandbox } from '../../topology/sandbox';
-import { ADDRESSES, FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
+import { ADDRESSES, ContainerName, FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
+import { DEFAULT_LOCAL_VARIANT, findVariant, RenderedVariant, variantChoices } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
-import type { Container, Propagation, Target } from './target';
+import type { Target } from './target';
+import { variantPropagation } from './target';
 import { sendTo } from './http';
 
 /** Faster than shipped, so the tests need not wait for a sampler refresh or a span batch. */
@@ -19,27 +20,22 @@ const TEST_SERVICE_ENV = {
   OTEL_BSP_SCHEDULE_DELAY: '100',
 };
 
-const VARIANTS: Record<string, { tracer: EnvoyTracer; propagation: Propagation }> = {
-  zipkin: { tracer: 'zipkin', propagation: 'b3' },
-  otel: { tracer: 'opentelemetry', propagation: 'w3c' },
-};
-
-export function localVariant(env: Record<string, string | undefined> = process.env): string {
-  const variant = env.E2E_VARIANT || 'zipkin';
-  if (!(variant in VARIANTS)) throw new Error(`E2E_VARIANT must be zipkin or otel on the local topology (native needs Compose), got "${variant}"`);
+export function localVariant(env: Record<string, string | undefined> = process.env): RenderedVariant {
+  const name = env.E2E_VARIANT || DEFAULT_LOCAL_VARIANT.name;
+  const variant = findVariant(name, 'local') as RenderedVariant | undefined;
+  if (!variant) throw new Error(`E2E_VARIANT must be ${variantChoices('local')} on the local topology (native needs Compose), got "${name}"`);
   return variant;
 }
 
 export async function localTarget(): Promise<Target> {
   const variant = localVariant();
-  const { tracer, propagation } = VARIANTS[variant];
-  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, tracer });
+  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, variant });
   const group: ProcessGroup = sandbox.group;
   // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
-  const processesOf = (container: Container) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
+  const processesOf = (container: ContainerName) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
   return {
-    name: `local processes, the ${variant} variant`,
-    propagation,
+    name: `local processes, the ${variant.name} variant`,
+    propagation: variantPropagation(variant),
     proxy: PROXY_URL,
     frontAdmin: FRONT_ADMIN_URL,
     jaeger: new JaegerClient(JAEGER_QUERY_URL),

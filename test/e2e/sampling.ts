@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
 import { withLogs } from './expect';
 import { get } from './http';
-import { tracesInJaeger } from '../../tools/sampled';
+import { tracesInJaeger } from '../../tools/kept-traces';
 import { forcingHeaders, Target } from './target';
 
 const BATCH = 10;

@@ -5,12 +5,18 @@
  * Both expose the same handles, so the assertions are the same.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadConfig, Propagation } from '../../services/config';
+import type { ContainerName } from '../../topology/topology';
+import { serviceEnvironment, Variant } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer } from './http';
 
-export type Container = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
+export type { Propagation };
 
-export type Propagation = 'jaeger' | 'b3' | 'w3c';
+/** The context format the variant's services write, as their own configuration reads their Compose environment. */
+export function variantPropagation(variant: Variant): Propagation {
+  return loadConfig(serviceEnvironment(variant, 'service1')).propagation;
+}
 
 /**
  * Headers that make a service keep the trace whatever its sampling rate: jaeger-client's
@@ -44,12 +50,12 @@ export interface Target {
   sidecarAdmin(container: 'service1' | 'service2'): string | undefined;
   readStrategies(): string;
   writeStrategies(json: string): void;
-  stop(container: Container): Promise<void>;
-  start(container: Container): Promise<void>;
+  stop(container: ContainerName): Promise<void>;
+  start(container: ContainerName): Promise<void>;
   /** SIGTERM to the service process only: it must drain while its sidecar keeps running. */
   terminateService(container: 'service1' | 'service2'): Promise<void>;
   /** True while all of the container's processes run. */
-  running(container: Container): boolean;
+  running(container: ContainerName): boolean;
   logs(): string;
   close(): Promise<void>;
 }

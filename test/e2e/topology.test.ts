@@ -32,7 +32,7 @@ describe('the sandbox, end to end', () => {
     await sandbox?.close();
   });
 
-  traceSuite(current, { envoySampling: !(process.env.E2E_TARGET === 'compose' && composeVariant() === 'native') });
+  traceSuite(current, { envoySampling: !(process.env.E2E_TARGET === 'compose' && composeVariant().name === 'native') });
   callerSuite(current);
   samplingSuite(current);
   labSuite(current);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, TestContext } from 'node:test';
 import { pollUntil } from '../../lib/poll';
-import { httpOk, ProcessGroup, ProcessSpec, tethered } from '../../topology/processes';
+import { ProcessGroup, ProcessSpec, tethered } from '../../topology/processes';
 
 function group(t: TestContext, reports: string[] = []): ProcessGroup {
   const g = new ProcessGroup(mkdtempSync(path.join(os.tmpdir(), 'process-group-')), (report) => reports.push(report));
@@ -254,26 +253,6 @@ test('the last lines of every log, for a failure report', async (t) => {
   await pollUntil(() => assert.match(readFileSync(one.logFile, 'utf8'), /c/), 'the lines');
   await pollUntil(() => assert.match(readFileSync(two.logFile, 'utf8'), /x/), 'the line');
   assert.equal(g.tails(2), `--- service1 (${one.logFile})\nb\nc\n--- service2 (${two.logFile})\nx`);
-});
-
-test('httpOk passes a 2xx answer, and fails an error status or no answer within a second', async (t) => {
-  const hang: http.ServerResponse[] = [];
-  const server = http.createServer((req, res) => {
-    if (req.url === '/ok') res.end('fine');
-    else if (req.url === '/bad') {
-      res.statusCode = 503;
-      res.end('no');
-    } else hang.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await httpOk(`${base}/ok`);
-  await assert.rejects(httpOk(`${base}/bad`), { message: `${base}/bad answered 503` });
-  await assert.rejects(httpOk(`${base}/hang`), { name: 'TimeoutError' });
 });
 
 test('says that a process was killed by a signal before it was ready', async (t) => {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { fillSidecarTemplate, localizeAddresses, renderEnvoy, renderVariant, renderZipkinVariant, swapTracer, VARIANT_FILES, ZIPKIN_CLUSTER, ZIPKIN_VARIANTS } from '../../topology/render';
+import { fillSidecarTemplate, localizeAddresses, renderEnvoy, renderVariant, swapTracer, ZIPKIN_CLUSTER } from '../../topology/render';
+import { envoyConfigs, RENDERED_VARIANTS, RenderedVariant, VARIANTS } from '../../topology/variants';
 import { localHostPort } from '../../topology/topology';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -107,8 +108,8 @@ test('renders the benchmark\'s untraced variant without any tracing block', () =
 });
 
 test('ships the current-Envoy variant as exactly what the tracer transformation makes of the native configs', () => {
-  for (const [shipped, variant] of Object.entries(ZIPKIN_VARIANTS)) {
-    assert.equal(read(variant), renderZipkinVariant(read(shipped), shipped), `${variant} is stale: run npm run render:envoy`);
+  for (const { shipped, file } of envoyConfigs(VARIANTS.zipkin)) {
+    assert.equal(read(file), renderVariant(VARIANTS.zipkin as RenderedVariant, read(shipped), shipped), `${file} is stale: run npm run render:envoy`);
   }
 });
 
@@ -142,8 +143,13 @@ test('has the Zipkin tracer send every second, as the plugin does, and lets the 
 });
 
 test('renders exactly the two shipped configs into each current-Envoy variant', () => {
-  assert.deepEqual(ZIPKIN_VARIANTS, { 'front-envoy-jaeger.yaml': 'front-envoy-zipkin.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-zipkin.yaml' });
-  assert.deepEqual(VARIANT_FILES.opentelemetry, { 'front-envoy-jaeger.yaml': 'front-envoy-otel.yaml', 'service-envoy-jaeger.yaml': 'service-envoy-otel.yaml' });
+  assert.deepEqual(
+    RENDERED_VARIANTS.map((v) => [v.name, envoyConfigs(v)]),
+    [
+      ['zipkin', [{ shipped: 'front-envoy-jaeger.yaml', file: 'front-envoy-zipkin.yaml' }, { shipped: 'service-envoy-jaeger.yaml', file: 'service-envoy-zipkin.yaml' }]],
+      ['otel', [{ shipped: 'front-envoy-jaeger.yaml', file: 'front-envoy-otel.yaml' }, { shipped: 'service-envoy-jaeger.yaml', file: 'service-envoy-otel.yaml' }]],
+    ],
+  );
 });
 
 test("swaps the native Jaeger plugin for Envoy's OpenTelemetry tracer: OTLP over HTTP to Jaeger, the plugin's service name", () => {
@@ -176,14 +182,14 @@ test("swaps the native Jaeger plugin for Envoy's OpenTelemetry tracer: OTLP over
 });
 
 test('ships the OpenTelemetry variant as exactly what the tracer transformation makes of the native configs', () => {
-  for (const [shipped, variant] of Object.entries(VARIANT_FILES.opentelemetry)) {
-    assert.equal(read(variant), renderVariant('opentelemetry', read(shipped), shipped), `${variant} is stale: run npm run render:envoy`);
+  for (const { shipped, file } of envoyConfigs(VARIANTS.otel)) {
+    assert.equal(read(file), renderVariant(VARIANTS.otel as RenderedVariant, read(shipped), shipped), `${file} is stale: run npm run render:envoy`);
   }
   const front = parse(read('front-envoy-otel.yaml'));
   assert.equal(providers(front)[0].typed_config.http_service.http_uri.uri, 'http://jaeger:4318/v1/traces');
   assert.equal(front.static_resources.clusters.find((c: Json) => c.name === 'jaeger_otlp').type, 'STRICT_DNS');
   assert.match(read('service-envoy-otel.yaml'), /service_name: service\$\{SERVICE_NAME\}/, 'still a template for start-service.sh');
-  assert.match(read('front-envoy-otel.yaml'), /^# Generated from front-envoy-jaeger\.yaml by `npm run render:envoy`: the OpenTelemetry variant/);
+  assert.match(read('front-envoy-otel.yaml'), /^# Generated from front-envoy-jaeger\.yaml by `npm run render:envoy` for the OpenTelemetry variant \(docker-compose\.otel\.yml\)/);
 });
 
 test('points the local Zipkin tracer at Jaeger by its address, with no DNS', () => {

@@ -9,7 +9,7 @@ test('npm run local names the variants it runs when given another, and starts no
   for (const args of [['native'], ['otel', 'zipkin']]) {
     const run = startProcess(t, process.execPath, [RUN, ...args]);
     assert.equal(await run.exited, 2);
-    assert.equal(run.stderr(), `npm run local: the variant is zipkin (the default) or otel, got "${args.join(' ')}"\n`);
+    assert.equal(run.stderr(), `npm run local: the variant is zipkin or otel (zipkin is the default), got "${args.join(' ')}"\n`);
     assert.equal(run.stdout(), '');
   }
 });

@@ -1,3 +1,4 @@
+import { RenderedVariant, VARIANTS } from '../../topology/variants';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -121,7 +122,7 @@ test('gives Jaeger 30 seconds to be ready, and every other process 20', () => {
 });
 
 test('the OpenTelemetry variant gives the services its Compose environment, seen from this machine, and renders that tracer', () => {
-  const otel = sandboxSpecs({ runDir: mkdtempSync(path.join(os.tmpdir(), 'sandbox-otel-')), binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, tracer: 'opentelemetry' });
+  const otel = sandboxSpecs({ runDir: mkdtempSync(path.join(os.tmpdir(), 'sandbox-otel-')), binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, variant: VARIANTS.otel as RenderedVariant });
   const env = otel.specs.find((s) => s.name === 'service1')!.env!;
   assert.equal(env.TRACER, 'opentelemetry');
   assert.equal(env.TRACE_PROPAGATION, 'w3c');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JaegerClient } from '../../tools/jaeger';
-import { settledTraceCount, tracesInJaeger } from '../../tools/sampled';
+import { settledTraceCount, tracesInJaeger } from '../../tools/kept-traces';
 import { listen } from '../services/helpers';
 
 /** A Jaeger that has the traces in `kept`, which the test may change. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderMarkdown, Results } from '../../tools/bench-report';
+import { renderMarkdown, Results } from '../../bench/report';
 import { LoadResult } from '../../tools/load';
 
 function load(rps: number, p50: number, p99: number): LoadResult {

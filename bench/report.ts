@@ -1,9 +1,10 @@
 /** The benchmark's results as a Markdown report (bench/results.md). */
-import { LoadResult } from './load';
-import { EnvoyTracer, ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
-import { ServiceTracer, SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
-import { median, ms, table } from './stats';
-import { TRACE_HOPS } from './trace-shape';
+import { LoadResult } from '../tools/load';
+import { ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
+import { EnvoyTracer, RENDERED_VARIANTS, ServiceTracerName } from '../topology/variants';
+import { SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
+import { median, ms, table } from '../lib/stats';
+import { TRACE_HOPS } from '../tools/trace-shape';
 
 export const PROXY_PATH = '/trace/1';
 
@@ -54,7 +55,7 @@ export interface Pair {
 /** What one variant's traced runs measured. */
 export interface VariantResults {
   tracer: EnvoyTracer;
-  services: ServiceTracer;
+  services: ServiceTracerName;
   throughput: LoadResult;
   /** % of a core per process in the throughput run. */
   cpu: Record<string, number>;
@@ -91,7 +92,8 @@ export const FLAT_MIB = 20;
 export const ENVOY_SPANS = TRACE_HOPS.filter((h) => h.envoy).length;
 export const SERVICE_SPANS = TRACE_HOPS.length - ENVOY_SPANS;
 
-export const VARIANT_NAMES: Record<EnvoyTracer, string> = { zipkin: 'Zipkin', opentelemetry: 'OpenTelemetry' };
+/** The variant's name in the report, from the variants table. */
+const variantTitle = (tracer: EnvoyTracer): string => RENDERED_VARIANTS.find((v) => v.envoyTracer === tracer)?.title ?? tracer;
 const ENVOY_MODE: Record<EnvoyTracer, SpanCostMode> = { zipkin: 'zipkin JSON', opentelemetry: 'opentelemetry OTLP' };
 
 export const jaegerMemoryGoalMiB = (maxTraces: number): number => JAEGER_BASE_MIB + Math.ceil((maxTraces * JAEGER_KIB_PER_TRACE) / 1024);
@@ -136,7 +138,7 @@ export function renderMarkdown(r: Results): string {
   const cell = (f: (x: VariantResults) => string) => ['cannot run here', ...v.map(f)];
 
   const summary = table(
-    ['measure', 'native', ...v.map((x) => VARIANT_NAMES[x.tracer]), 'goal'],
+    ['measure', 'native', ...v.map((x) => variantTitle(x.tracer)), 'goal'],
     [
       [
         `CPU per request at ${r.steadyRps} req/s outside the collector (Envoys, services, load generator), tracing on ÷ off: median of ${p.steadyPairs} pair${p.steadyPairs === 1 ? '' : 's'} (range)`,
@@ -144,7 +146,7 @@ export function renderMarkdown(r: Results): string {
           const { ratios } = pairFigures(x.pairs);
           return `**${median(ratios).toFixed(2)}** (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
         }),
-        v.map((x) => `≤ ${CPU_RATIO_GOALS[x.tracer].toFixed(2)} (${VARIANT_NAMES[x.tracer]})`).join(', '),
+        v.map((x) => `≤ ${CPU_RATIO_GOALS[x.tracer].toFixed(2)} (${variantTitle(x.tracer)})`).join(', '),
       ],
       [`the same, each pair`, ...cell((x) => pairFigures(x.pairs).ratios.map((q) => q.toFixed(2)).join(', ')), '-'],
       [`tracing's share of that CPU per request, median`, ...cell((x) => `${us(median(pairFigures(x.pairs).shares))} µs`), '-'],
@@ -190,7 +192,7 @@ export function renderMarkdown(r: Results): string {
       ['process', ...m.samples.map((s) => `MiB after ${s.requests}`)],
       Object.keys(memoryFigures(m).last.rssMiB).map((n) => [n, ...m.samples.map((s) => mib(s.rssMiB[n]))]),
     );
-    return `#### ${VARIANT_NAMES[x.tracer]} (Envoy's ${x.tracer} tracer, ${x.services} in the services)
+    return `#### ${variantTitle(x.tracer)} (Envoy's ${x.tracer} tracer, ${x.services} in the services)
 
 ${cpu}
 
@@ -217,7 +219,7 @@ ${memory}
     const predicted = ENVOY_SPANS * envoyOne + SERVICE_SPANS * service;
     const off = median(x.pairs.map((q) => sumOf(q.off, outsideCollector)));
     const allowed = (CPU_RATIO_GOALS[x.tracer] - 1) * off;
-    return `- ${VARIANT_NAMES[x.tracer]}: service2's app called directly at ${x.serviceSpan[0]?.rps.toFixed(0) ?? '-'} req/s costs ${us(cost(x.serviceSpan, 'untraced'))} µs a request untraced and ${us(cost(x.serviceSpan, x.services))} µs traced: **${us(service)} µs per ${x.services} span**. A request makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoyOne)} + ${SERVICE_SPANS} × ${us(service)} = **${us(predicted)} µs**, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOALS[x.tracer] - 1).toFixed(2)} × ${us(off)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoyOne)} µs.`;
+    return `- ${variantTitle(x.tracer)}: service2's app called directly at ${x.serviceSpan[0]?.rps.toFixed(0) ?? '-'} req/s costs ${us(cost(x.serviceSpan, 'untraced'))} µs a request untraced and ${us(cost(x.serviceSpan, x.services))} µs traced: **${us(service)} µs per ${x.services} span**. A request makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoyOne)} + ${SERVICE_SPANS} × ${us(service)} = **${us(predicted)} µs**, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOALS[x.tracer] - 1).toFixed(2)} × ${us(off)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoyOne)} µs.`;
   });
   const spanCost = `What one span costs, measured alone${rounds > 1 ? ` (each figure the mean of ${rounds} runs, the settings in turn)` : ''}:
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { renderSpanCost } from '../../tools/span-cost';
+import { renderSpanCost } from '../../bench/span-cost';
 
 const hcmOf = (yaml: string) => parse(yaml).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
 

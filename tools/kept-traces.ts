@@ -4,6 +4,7 @@
  */
 import { pollUntil } from '../lib/poll';
 import { JaegerClient } from './jaeger';
+import { RunOptions } from './load';
 
 /** How many of the traces with these ids Jaeger has now, asking for each one. */
 export async function tracesInJaeger(jaeger: JaegerClient, ids: readonly string[]): Promise<number> {
@@ -36,4 +37,12 @@ export async function settledTraceCount(
     'the count of traces in Jaeger to settle',
     { timeoutMs, intervalMs },
   );
+}
+
+/** Keeps the trace id of every answered request. */
+export function collectTraceIds(ids: string[]): RunOptions['onAnswer'] {
+  return (status, _ms, headers) => {
+    const id = headers['x-trace-id'];
+    if (status === 200 && typeof id === 'string') ids.push(id);
+  };
 }

@@ -3,14 +3,14 @@
  * complete in Jaeger (all seven hops, correctly parented), how far children stick
  * out of their parents, and the Envoys' reporter counters for where spans went.
  */
-import type { Delivery } from './bench-report';
-import { EnvoyTracer } from '../topology/render';
+import type { Delivery } from './report';
+import { EnvoyTracer } from '../topology/variants';
 import { Sandbox } from '../topology/sandbox';
 import { ADDRESSES, PORTS } from '../topology/topology';
-import { envoyStats } from './envoy-admin';
-import { JaegerClient, Trace } from './jaeger';
-import { RunOptions } from './load';
-import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from './trace-shape';
+import { envoyStats } from '../lib/envoy-admin';
+import { JaegerClient, Trace } from '../tools/jaeger';
+import { RunOptions } from '../tools/load';
+import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from '../tools/trace-shape';
 
 /** The counters of the Envoys' tracer (tracing.zipkin.* or tracing.opentelemetry.*), summed over every Envoy. */
 export async function reporterStats(sandbox: Sandbox, tracer: EnvoyTracer): Promise<Record<string, number>> {
@@ -78,10 +78,3 @@ export async function countComplete(
   return { complete: ids.length - pending.size, missingHops, incomplete, waitedS: (performance.now() - started) / 1000, nesting };
 }
 
-/** Keeps the trace id of every answered request. */
-export function collectTraceIds(ids: string[]): RunOptions['onAnswer'] {
-  return (status, _ms, headers) => {
-    const id = headers['x-trace-id'];
-    if (status === 200 && typeof id === 'string') ids.push(id);
-  };
-}

@@ -20,9 +20,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, VariantResults } from './bench-report';
-import { collectTraceIds, countComplete, reporterStats } from './delivery';
-import { EnvoyTracer } from '../topology/render';
+import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, VariantResults } from './report';
+import { countComplete, reporterStats } from './complete-traces';
+import { collectTraceIds } from '../tools/kept-traces';
+import { EnvoyTracer, LOCAL_VARIANTS, RenderedVariant, servicesTracer } from '../topology/variants';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,9 +32,9 @@ import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requ
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../topology/topology';
 import { cpuMeter, udpDrops } from './cpu';
 import { rssOf } from './memory';
-import { JaegerClient } from './jaeger';
-import { LoadOptions, LoadResult, RunOptions, runLoad } from './load';
-import { measureEnvoySpan, measureServiceSpan, ServiceTracer, SpanCost } from './span-cost';
+import { JaegerClient } from '../tools/jaeger';
+import { LoadOptions, LoadResult, RunOptions, runLoad } from '../tools/load';
+import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
 
 
 const FULL: Plan = {
@@ -84,15 +85,12 @@ function perRequest(p: Phase): Record<string, number> {
   return Object.fromEntries(Object.entries(p.cpu).map(([name, pct]) => [name, (pct / 100 / p.load.achievedRps) * 1e6]));
 }
 
-/** The variants that run here, and the tracer each gives the services. */
-const VARIANTS: Array<{ tracer: EnvoyTracer; services: ServiceTracer }> = [
-  { tracer: 'zipkin', services: 'jaeger-client' },
-  { tracer: 'opentelemetry', services: 'opentelemetry' },
-];
+/** The variants that run here, their Envoys' tracer, and the tracer their Compose file gives the services. */
+const VARIANTS = LOCAL_VARIANTS.map((variant) => ({ variant, tracer: variant.envoyTracer, services: servicesTracer(variant) }));
 
-/** Starts a sandbox (untraced: no tracer given), warms it up, runs `body`, and stops it whatever happens. */
-async function withSandbox<T>(bins: Binaries, runDir: string, tracer: EnvoyTracer | undefined, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-  const sandbox = await startSandbox({ runDir, binaries: bins, tracing: tracer !== undefined, tracer });
+/** Starts a sandbox (untraced: no variant given), warms it up, runs `body`, and stops it whatever happens. */
+async function withSandbox<T>(bins: Binaries, runDir: string, variant: RenderedVariant | undefined, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  const sandbox = await startSandbox({ runDir, binaries: bins, tracing: variant !== undefined, variant });
   try {
     await runLoad(load(WARM_UP.rps, WARM_UP.durationS, 4));
     return await body(sandbox);
@@ -170,7 +168,7 @@ export async function bench(smoke: boolean): Promise<string> {
   // Each traced run is followed by an untraced one; the pairs of all variants interleave.
   for (let pair = 0; pair < plan.steadyPairs; pair++) {
     for (const variant of VARIANTS) {
-      const on = await withSandbox(bins, runDir, variant.tracer, async (traced) => {
+      const on = await withSandbox(bins, runDir, variant.variant, async (traced) => {
         if (pair > 0) return perRequest(await steadyRun(traced, `tracing on (${variant.tracer})`));
         const first = await firstTracedRun(variant, traced);
         if (!envoySpan) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { rssMiB, rssOf } from '../../tools/memory';
+import { rssMiB, rssOf } from '../../bench/memory';
 
 test("reads a process's resident memory as Node itself reports it", () => {
   const own = process.memoryUsage.rss() / 1024 / 1024;

@@ -16,18 +16,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { swapTracer } from '../topology/render';
-import { httpOk, ProcessGroup, ProcessSpec } from '../topology/processes';
+import { ServiceTracerName } from '../topology/variants';
+import { httpOk } from '../lib/http';
+import { ProcessGroup, ProcessSpec } from '../topology/processes';
 import { Listen, takenListens } from '../topology/ports';
 import { cpuSeconds } from './cpu';
-import { runLoad } from './load';
+import { runLoad } from '../tools/load';
 
 /** An address outside the topology's 127.0.0.1-3. */
 export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-export type ServiceTracer = 'jaeger-client' | 'opentelemetry';
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'opentelemetry OTLP' | ServiceTracer;
+export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'opentelemetry OTLP' | ServiceTracerName;
 
 /** The Envoy runs: each tracer as shipped, and beside Zipkin the batch sizes and encoding it was chosen over. */
 export const ENVOY_MODES = ['untraced', 'zipkin JSON', 'opentelemetry OTLP', 'zipkin JSON, 5 a post', 'zipkin JSON, 100 a post', 'zipkin protobuf'] as const;
@@ -186,7 +187,7 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
 }
 
 /** service2's app as a variant's sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
-export function measureServiceSpan(service2: ProcessSpec, traced: ServiceTracer, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
+export function measureServiceSpan(service2: ProcessSpec, traced: ServiceTracerName, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
   const runs = (['untraced', traced] as const).map((mode): Run => {
     const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
     if (mode === 'untraced') Object.assign(env, { JAEGER_DISABLED: 'true', OTEL_SDK_DISABLED: 'true' });
