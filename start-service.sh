@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs one service and its sidecar Envoy in one container.
+# Runs one service and its sidecar Envoy in one container, in every variant: the image's
+# template is the native, Zipkin or OpenTelemetry sidecar config.
 #  - renders the sidecar from the shared template (service_name service$SERVICE_NAME)
 #  - if either process dies, stops the other and exits with its status
 #  - on SIGTERM/SIGINT, lets the service finish its in-flight requests (their
@@ -34,7 +35,8 @@ if ((stopping)); then
   status=0
   wait "$app_pid" || status=$?
   # The sidecar's tracer sends what it holds every second (the plugin's bufferFlushInterval,
-  # the Zipkin tracer's tracing.zipkin.flush_interval_ms) and drops it when Envoy stops:
+  # the Zipkin tracer's tracing.zipkin.flush_interval_ms, the OpenTelemetry tracer's
+  # tracing.opentelemetry.flush_interval_ms) and drops it when Envoy stops:
   # one more round, so the last requests keep their sidecar spans.
   sleep "${SPAN_FLUSH_SECONDS:-2}"
 else

@@ -9,7 +9,6 @@ import { Sandbox } from '../topology/sandbox';
 import { ADDRESSES, PORTS } from '../topology/topology';
 import { envoyStats } from '../lib/envoy-admin';
 import { JaegerClient, Trace } from '../tools/jaeger';
-import { RunOptions } from '../tools/load';
 import { nestings, shapeProblems, SKEW_US, TRACE_HOPS } from '../tools/trace-shape';
 
 /** The counters of the Envoys' tracer (tracing.zipkin.* or tracing.opentelemetry.*), summed over every Envoy. */

@@ -4,22 +4,26 @@
  */
 import fetch from 'node-fetch';
 
-const checks = [
-  `http://127.0.0.1:${process.env.ENVOY_ADMIN_PORT || 8001}/ready`,
-  `http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 8080}/healthz`,
-];
+/** The sidecar's admin port, as service-envoy-jaeger.yaml fixes it (a test holds the two together). */
+export const SIDECAR_ADMIN_PORT = 8001;
+
+export function healthUrls(env: NodeJS.ProcessEnv): string[] {
+  return [`http://127.0.0.1:${SIDECAR_ADMIN_PORT}/ready`, `http://${env.HOST || '127.0.0.1'}:${env.PORT || 8080}/healthz`];
+}
 
 async function main(): Promise<void> {
-  for (const url of checks) {
+  for (const url of healthUrls(process.env)) {
     const res = await fetch(url, { timeout: 2000 });
     if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(`unhealthy: ${err.message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(`unhealthy: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -5,7 +5,9 @@
  *   - spans: batched (OTEL_BSP_* variables) and sent as OTLP protobuf over HTTP to
  *     OTEL_EXPORTER_OTLP_ENDPOINT (Jaeger's :4318); close() sends what is left;
  *   - context: W3C traceparent/tracestate and baggage written; read too, or else a
- *     Jaeger uber-trace-id, so a caller on jaeger-client still joins;
+ *     Jaeger uber-trace-id, so a caller on jaeger-client that calls the service
+ *     directly still joins (direct calls only: every Zipkin and OpenTelemetry Envoy
+ *     removes uber-trace-id from what it forwards);
  *   - sampling: OTEL_TRACES_SAMPLER as the SDK reads it, plus jaeger_remote, which
  *     asks Jaeger's :5778 like jaeger-client does (the JS SDK has no such value).
  */

@@ -46,7 +46,9 @@ export function extractContext(tracer: Tracer, headers: IncomingHttpHeaders, pro
   const fallback = FALLBACK[propagation];
   const other = fallback ? tracer.extract(fallback, headers) : null;
   if (other?.toTraceId()) return other;
-  // No parent, but a jaeger-debug-id or baggage may still be there: the empty context carries them.
+  // No parent. jaeger-client still returns a context for a jaeger-debug-id or baggage without a
+  // trace, and a trace started from it keeps them; the OpenTelemetry shim (2.x) returns null
+  // without a span context, so such a caller's baggage is lost there.
   return own;
 }
 

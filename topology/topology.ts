@@ -2,7 +2,9 @@
  * The sandbox as processes on this machine: one table of "containers", their
  * loopback addresses and what runs in each. Every port stays as shipped, because
  * each container gets its own 127.0.0.x address; front-envoy and jaeger share
- * 127.0.0.1, so localhost:8000, :8001 and :16686 work as they do with Compose.
+ * 127.0.0.1, so localhost:8000 and :8001 work as they do with Compose. :16686 is
+ * Jaeger's query API, as there, but the Jaeger built from its Go module serves a
+ * placeholder page instead of the UI.
  */
 export type ContainerName = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
 

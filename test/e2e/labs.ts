@@ -14,7 +14,8 @@ import { Propagation, Target } from './target';
 /** How a caller sets the baggage item `tenant` in each variant's own format. */
 const BAGGAGE_FORMS: Record<Propagation, Array<(value: string) => Record<string, string>>> = {
   jaeger: [(v) => ({ 'jaeger-baggage': `tenant=${v}` }), (v) => ({ 'uberctx-tenant': v })],
-  b3: [(v) => ({ 'uberctx-tenant': v })],
+  // jaeger-client's B3 codec reads both of its baggage forms, as its uber-trace-id codec does.
+  b3: [(v) => ({ 'jaeger-baggage': `tenant=${v}` }), (v) => ({ 'uberctx-tenant': v })],
   w3c: [(v) => ({ baggage: `tenant=${v}` })],
 };
 

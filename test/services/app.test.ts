@@ -6,6 +6,8 @@ import { pollUntil } from '../../lib/poll';
 import { createApp, errorResponse } from '../../services/app';
 import { DownstreamError, HttpError } from '../../services/errors';
 import { nowMs } from '../../services/span-timing';
+import { createTracer } from '../../services/tracing';
+import type { JaegerTracer } from 'jaeger-client';
 import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
 test('answers /service/1 with the service number, host names and the trace id', async (t) => {
@@ -19,6 +21,29 @@ test('answers /service/1 with the service number, host names and the trace id', 
   assert.equal(span.context().traceIdStr, traceId);
   assert.equal(tag(span, 'span.kind'), 'server');
   assert.equal(tag(span, 'http.status_code'), 200);
+});
+
+test('carries x-trace-id on every answer of a traced route, a 400 too, and not on /healthz or a 404', async (t) => {
+  const { base } = await startApp(t);
+  const carried = async (path: string) => {
+    const res = await fetch(`${base}${path}`);
+    await res.text();
+    return [res.status, /^[0-9a-f]{1,32}$/.test(res.headers.get('x-trace-id') ?? '')];
+  };
+  assert.deepEqual(await carried('/service/1'), [200, true]);
+  assert.deepEqual(await carried('/service/abc'), [400, true]);
+  assert.deepEqual(await carried('/trace/0'), [400, true]);
+  assert.deepEqual(await carried('/healthz'), [200, false]);
+  assert.deepEqual(await carried('/no/such/path'), [404, false]);
+});
+
+test('answers without x-trace-id when the OpenTelemetry SDK is disabled', async (t) => {
+  const tracer = createTracer({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry', otelDisabled: true });
+  const { base } = await startApp(t, { tracer: tracer as unknown as JaegerTracer });
+  const res = await fetch(`${base}/service/1`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-trace-id'), null);
+  await new Promise<void>((resolve) => tracer.close(resolve));
 });
 
 test('calls the downstream first on /trace/1, then answers', async (t) => {

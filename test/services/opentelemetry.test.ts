@@ -273,6 +273,25 @@ test('W3C baggage from the caller is recorded on the server span and written dow
   assert.equal(downstream.requests[0].baggage, 'tenant=acme');
 });
 
+test('with OTEL_TRACES_SAMPLER unset, keeps every trace it starts (the SDK default, parentbased_always_on)', (t) => {
+  assert.equal(process.env.OTEL_TRACES_SAMPLER, undefined);
+  const { tracer, spans } = memoryTracer(t);
+  for (let i = 0; i < 50; i++) tracer.startSpan(`root ${i}`).finish();
+  assert.equal(spans().length, 50);
+});
+
+test('behind the OpenTracing shim, baggage without a trace context is lost: a direct call starts a trace without it', async (t) => {
+  const { tracer, spans } = memoryTracer(t);
+  const downstream = await recordingDownstream(t);
+  const base = await startOtelApp(t, tracer, downstream.url);
+  const res = await fetch(`${base}/trace/1`, { headers: { baggage: 'tenant=acme' } });
+  assert.equal(res.status, 200);
+  const server = await pollUntil(() => byName(spans(), 'GET /trace/:n'), 'the server span');
+  assert.equal(server.parentSpanContext, undefined, 'a new trace');
+  assert.equal(server.attributes['baggage.tenant'], undefined);
+  assert.equal(downstream.requests[0].baggage, undefined);
+});
+
 test('names the service on every span, and OTEL_SERVICE_NAME renames it', async (t) => {
   const exporter = new InMemorySpanExporter();
   const plain = createOpenTelemetryTracer({ serviceName: 'service2', processor: new SimpleSpanProcessor(exporter), log: () => {} });

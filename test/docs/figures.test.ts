@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+
+test('the docs give one figure for a sampling change: Jaeger re-reads the file, then the slowest tracer asks again', () => {
+  const reload = parse(read('jaeger/config.yaml')).extensions.remote_sampling.file.reload_interval;
+  assert.match(reload, /^\d+s$/);
+  const polls = [
+    ...['front-envoy-jaeger.yaml', 'service-envoy-jaeger.yaml'].flatMap((f) => [...read(f).matchAll(/samplingRefreshInterval: (\d+)/g)].map((m) => Number(m[1]))),
+    Number(parse(read('docker-compose.yml'), { merge: true }).services.service1.environment.JAEGER_SAMPLER_REFRESH_INTERVAL) / 1000,
+    Number(/pollingIntervalMs=(\d+)/.exec(read('docker-compose.otel.yml'))?.[1]) / 1000,
+  ];
+  assert.equal(polls.length, 4, "the front proxy's and the sidecars' plugin, and both service tracers");
+  const seconds = parseInt(reload, 10) + Math.max(...polls);
+  assert.equal(seconds, 6);
+  assert.match(read('docs/tracing.md'), new RegExp(`takes effect within ${seconds} s of the edit`));
+  assert.match(read('docs/labs.md'), new RegExp(`within ${seconds} s of the edit`));
+  assert.match(read('docs/labs.md'), new RegExp(`^sleep ${seconds} `, 'm'));
+  assert.doesNotMatch(read('docs/tracing.md'), /at most 5 s/);
+});
+
+test("the docs quote Jaeger's memory as the benchmark's last full run measured it", () => {
+  const results = JSON.parse(read('bench/results.json'));
+  assert.equal(results.mode, 'full');
+  const storage = (/^## Storage\n([\s\S]*?)^## /m.exec(read('docs/tracing.md'))?.[1] ?? '').replace(/\s+/g, ' ');
+  assert.ok(storage.includes(`full run of ${results.date.slice(0, 10)}`), `names the run of ${results.date.slice(0, 10)}`);
+  const jaeger = (v: { memory: { samples: Array<{ rssMiB: { jaeger: number } }> } }) => v.memory.samples.map((s) => Math.round(s.rssMiB.jaeger));
+  const [zipkin, otel] = ['zipkin', 'opentelemetry'].map((tracer) => jaeger(results.variants.find((v: { tracer: string }) => v.tracer === tracer)));
+  const mib = (n: number) => `${n} MiB`;
+  for (const [label, figure] of [
+    ['after the run, Zipkin', mib(zipkin[zipkin.length - 1])],
+    ['after the run, OpenTelemetry', mib(otel[otel.length - 1])],
+    ['the highest sample on the way, Zipkin then OpenTelemetry', `${Math.max(...zipkin.slice(1, -1))} and ${mib(Math.max(...otel.slice(1, -1)))}`],
+    ['at the start of the memory run', `${zipkin[0]} and ${mib(otel[0])}`],
+  ]) {
+    assert.ok(storage.includes(figure), `${label}: ${figure}`);
+  }
+  assert.doesNotMatch(read('jaeger/config.yaml'), /\d+ MiB/, 'the figure has one home, docs/tracing.md');
+});
