@@ -23,7 +23,10 @@ import { TracerShim } from '@opentelemetry/shim-opentracing';
 import { JaegerRemoteSampling } from './config';
 import { readStrategy } from './sampling';
 
-/** Writes W3C trace context and baggage; reads them, or else Jaeger's uber-trace-id and uberctx-* baggage. */
+/**
+ * Writes W3C trace context and baggage; reads them, or else Jaeger's uber-trace-id and uberctx-*
+ * baggage, which only a direct call can bring: every Zipkin and OpenTelemetry Envoy removes uber-trace-id.
+ */
 export class W3CPropagator implements TextMapPropagator {
   private readonly w3c = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
   // The composite reads in order and the last context found wins: W3C over Jaeger.
