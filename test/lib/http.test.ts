@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
 import { httpGet, httpOk } from '../../lib/http';
@@ -12,6 +14,14 @@ async function server(t: TestContext): Promise<string> {
     else if (req.url === '/bad') {
       res.statusCode = 503;
       res.end('no');
+    } else if (req.url === '/utf8') {
+      // A character whose two bytes arrive in two chunks.
+      const bytes = Buffer.from('µ', 'utf8');
+      res.write(bytes.subarray(0, 1));
+      setTimeout(() => res.end(bytes.subarray(1)), 20);
+    } else if (req.url === '/299') {
+      res.statusCode = 299;
+      res.end();
     } else if (req.url === '/echo') {
       res.setHeader('x-trace-id', 'abc');
       res.end(JSON.stringify(req.headers));
@@ -32,6 +42,7 @@ async function server(t: TestContext): Promise<string> {
 test('httpOk passes a 2xx answer, and fails an error status or no answer within a second', async (t) => {
   const base = await server(t);
   await httpOk(`${base}/ok`);
+  await httpOk(`${base}/299`);
   await assert.rejects(httpOk(`${base}/bad`), { message: `${base}/bad answered 503` });
   const started = performance.now();
   await assert.rejects(httpOk(`${base}/hang`), { name: 'HttpTimeout', message: `GET ${base}/hang took longer than 1000 ms` });
@@ -45,7 +56,7 @@ test('httpGet sends the headers it is given, 8 KiB ones too, and returns the sta
   assert.equal(answer.status, 200);
   assert.equal(answer.headers['x-trace-id'], 'abc');
   assert.equal(JSON.parse(answer.body)['x-big'], big);
-  assert.ok(answer.ms > 0);
+  assert.ok(answer.ms > 0 && answer.ms < 5000, `took ${answer.ms} ms`);
   assert.equal((await httpGet(`${base}/bad`)).status, 503, 'an error status is an answer, not a failure');
 });
 
@@ -60,4 +71,21 @@ test('httpGet fails at once when nothing listens', async () => {
   const { port } = srv.address() as AddressInfo;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   await assert.rejects(httpGet(`http://127.0.0.1:${port}/`), { code: 'ECONNREFUSED' });
+});
+
+test('httpGet reads the body as UTF-8, a character split across chunks too', async (t) => {
+  const base = await server(t);
+  assert.equal((await httpGet(`${base}/utf8`)).body, 'µ');
+});
+
+test('httpGet leaves no timer behind: a process that made one quick GET with a long timeout exits at once', async (t) => {
+  const base = await server(t);
+  const script = `require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'http.js'))}).httpGet(process.argv[1], { timeoutMs: 30000 }).then((a) => console.log(a.status))`;
+  const started = performance.now();
+  // Not spawnSync: the server answering it runs in this process.
+  const run = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, ['-e', script, `${base}/ok`], { timeout: 20_000 }, (_err, stdout, stderr) => resolve({ stdout, stderr })),
+  );
+  assert.equal(run.stdout.trim(), '200', run.stderr);
+  assert.ok(performance.now() - started < 10_000, 'the process did not wait out the timeout');
 });

@@ -7,6 +7,7 @@ import {
   composeFiles,
   envoyConfigs,
   findVariant,
+  readComposeFile,
   LOCAL_VARIANTS,
   RENDERED_VARIANTS,
   serviceEnvironment,
@@ -30,6 +31,19 @@ test('names three variants: native runs under Compose only, zipkin and otel ever
   assert.equal(findVariant('toString', 'compose'), undefined);
   assert.equal(variantChoices('compose'), 'native, zipkin or otel');
   assert.equal(variantChoices('local'), 'zipkin or otel');
+  assert.deepEqual(Object.values(VARIANTS).map((v) => v.title), ['native', 'Zipkin', 'OpenTelemetry']);
+});
+
+test("reads Compose's !reset as no value, without a warning", (t) => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  assert.equal(readComposeFile('docker-compose.zipkin.yml').services['front-envoy'].platform, null);
+  assert.equal(readComposeFile('docker-compose.yml').services['front-envoy'].platform, 'linux/amd64');
+  serviceEnvironment(VARIANTS.otel, 'service1');
+  // process warnings are emitted on the next tick
+  return new Promise<void>((resolve) => setImmediate(() => resolve(assert.deepEqual(warnings, []))));
 });
 
 test('every file a variant names is in the repository', () => {
