@@ -44,7 +44,16 @@ test('as the container runs it: exits 0 when both answer, and 1 with one line na
   await answering(t, SIDECAR_ADMIN_PORT, () => 200);
   const port = await answering(t, 0, () => serviceStatus);
   const run = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [HEALTHCHECK], { env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port) }, timeout: 10_000 }, (err, _out, stderr) =>
+    const child = execFile(process.execPath, [HEALTHCHECK], {
+        env: {
+          PATH: process.env.PATH,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          // Under `npm run mutate`, the mutant under test is switched on in the child too.
+          ...(process.env.__STRYKER_ACTIVE_MUTANT__ ? { __STRYKER_ACTIVE_MUTANT__: process.env.__STRYKER_ACTIVE_MUTANT__ } : {}),
+        },
+        timeout: 10_000,
+      }, (err, _out, stderr) =>
       resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stderr }),
     );
     void child;
