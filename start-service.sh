@@ -19,7 +19,7 @@ sed "s/\${SERVICE_NAME}/${SERVICE_NAME}/g" "$template" >"$config"
 
 envoy -c "$config" --service-cluster "service${SERVICE_NAME}" --log-level "${ENVOY_LOG_LEVEL:-warn}" &
 envoy_pid=$!
-node dist/services/server.js &
+node --require ./dist/services/instrumentation.js dist/services/server.js &
 app_pid=$!
 
 stopping=0

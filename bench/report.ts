@@ -1,8 +1,8 @@
 /** The benchmark's results as a Markdown report (bench/results.md). */
 import { LoadResult } from '../tools/load';
-import { ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
-import { EnvoyTracer, RENDERED_VARIANTS, ServiceTracerName } from '../topology/variants';
-import { SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
+import { OTLP_MIN_FLUSH_SPANS, ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
+import { EnvoyTracer, RENDERED_VARIANTS, serviceEnvironment, ServiceTracerName, VARIANTS } from '../topology/variants';
+import { ENVOY_BATCHES, SDK_BATCHES, SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
 import { median, ms, table } from '../lib/stats';
 import { TRACE_HOPS } from '../tools/trace-shape';
 
@@ -212,6 +212,8 @@ ${memory}
 
   const envoy = r.envoySpan;
   const envoySpan = (mode: SpanCostMode) => cost(envoy, mode) - cost(envoy, 'untraced');
+  const batchesOf = (shipped: 'zipkin JSON' | 'opentelemetry OTLP') =>
+    ENVOY_BATCHES.map((n) => `${n} a post${n === 5 ? ", Envoy's default" : ''}: ${us(envoySpan(`${shipped}, ${n} a post`))} µs`).join('; ');
   const rounds = p.spanCost.rounds;
   const spans = v.map((x) => {
     const service = cost(x.serviceSpan, x.services) - cost(x.serviceSpan, 'untraced');
@@ -219,11 +221,15 @@ ${memory}
     const predicted = ENVOY_SPANS * envoyOne + SERVICE_SPANS * service;
     const off = median(x.pairs.map((q) => sumOf(q.off, outsideCollector)));
     const allowed = (CPU_RATIO_GOALS[x.tracer] - 1) * off;
-    return `- ${variantTitle(x.tracer)}: service2's app called directly at ${x.serviceSpan[0]?.rps.toFixed(0) ?? '-'} req/s costs ${us(cost(x.serviceSpan, 'untraced'))} µs a request untraced and ${us(cost(x.serviceSpan, x.services))} µs traced: **${us(service)} µs per ${x.services} span**. A request makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoyOne)} + ${SERVICE_SPANS} × ${us(service)} = **${us(predicted)} µs**, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOALS[x.tracer] - 1).toFixed(2)} × ${us(off)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoyOne)} µs.`;
+    const sdkBatches =
+      x.services === 'opentelemetry'
+        ? ` At other batch sizes (\`OTEL_BSP_MAX_EXPORT_BATCH_SIZE\`; shipped: 512, and a post every ${serviceEnvironment(VARIANTS.otel, 'service2').OTEL_BSP_SCHEDULE_DELAY} ms at the latest): ${SDK_BATCHES.map((n) => `${n} a post ${us(cost(x.serviceSpan, `opentelemetry, ${n} a post`) - cost(x.serviceSpan, 'untraced'))} µs`).join(', ')}.`
+        : '';
+    return `- ${variantTitle(x.tracer)}: service2's app called directly at ${x.serviceSpan[0]?.rps.toFixed(0) ?? '-'} req/s costs ${us(cost(x.serviceSpan, 'untraced'))} µs a request untraced and ${us(cost(x.serviceSpan, x.services))} µs traced: **${us(service)} µs per ${x.services} span**. A request makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoyOne)} + ${SERVICE_SPANS} × ${us(service)} = **${us(predicted)} µs**, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOALS[x.tracer] - 1).toFixed(2)} × ${us(off)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoyOne)} µs.${sdkBatches}`;
   });
   const spanCost = `What one span costs, measured alone${rounds > 1 ? ` (each figure the mean of ${rounds} runs, the settings in turn)` : ''}:
 
-- an Envoy that answers every request itself, at ${envoy[0]?.rps.toFixed(0) ?? '-'} req/s: ${us(cost(envoy, 'untraced'))} µs per request untraced; **${us(envoySpan('zipkin JSON'))} µs per Zipkin span** as shipped (JSON, ${ZIPKIN_MIN_FLUSH_SPANS} spans a post; with 5 a post, Envoy's default: ${us(envoySpan('zipkin JSON, 5 a post'))} µs; with 100: ${us(envoySpan('zipkin JSON, 100 a post'))} µs), **${us(envoySpan('opentelemetry OTLP'))} µs per OpenTelemetry span** (OTLP protobuf over HTTP). Zipkin protobuf would cost ${us(envoySpan('zipkin protobuf'))} µs a span, but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
+- an Envoy that answers every request itself, at ${envoy[0]?.rps.toFixed(0) ?? '-'} req/s: ${us(cost(envoy, 'untraced'))} µs per request untraced; **${us(envoySpan('zipkin JSON'))} µs per Zipkin span** as shipped (JSON, ${ZIPKIN_MIN_FLUSH_SPANS} spans a post; ${batchesOf('zipkin JSON')}), **${us(envoySpan('opentelemetry OTLP'))} µs per OpenTelemetry span** as shipped (OTLP protobuf over HTTP, ${OTLP_MIN_FLUSH_SPANS} spans a post; ${batchesOf('opentelemetry OTLP')}); each posts every second at the latest. Zipkin protobuf would cost ${us(envoySpan('zipkin protobuf'))} µs a span, but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
 ${spans.join('\n')}`;
 
   return `### Benchmark (${r.mode}): ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu})

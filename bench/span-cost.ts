@@ -28,10 +28,23 @@ export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin JSON, 5 a post' | 'zipkin JSON, 100 a post' | 'zipkin protobuf' | 'opentelemetry OTLP' | ServiceTracerName;
+/** Batches beside the shipped ones (25 spans a post at an Envoy, 512 in the SDK), each measured against it. */
+export const ENVOY_BATCHES = [5, 100, 1000] as const;
+export const SDK_BATCHES = [64, 2048] as const;
 
-/** The Envoy runs: each tracer as shipped, and beside Zipkin the batch sizes and encoding it was chosen over. */
-export const ENVOY_MODES = ['untraced', 'zipkin JSON', 'opentelemetry OTLP', 'zipkin JSON, 5 a post', 'zipkin JSON, 100 a post', 'zipkin protobuf'] as const;
+type EnvoyBatchMode = `zipkin JSON, ${(typeof ENVOY_BATCHES)[number]} a post` | `opentelemetry OTLP, ${(typeof ENVOY_BATCHES)[number]} a post`;
+type SdkBatchMode = `opentelemetry, ${(typeof SDK_BATCHES)[number]} a post`;
+export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin protobuf' | 'opentelemetry OTLP' | EnvoyBatchMode | ServiceTracerName | SdkBatchMode;
+
+/** The Envoy runs: each tracer as shipped, beside it each of the other batch sizes, and the encoding Zipkin was chosen over. */
+export const ENVOY_MODES: readonly SpanCostMode[] = [
+  'untraced',
+  'zipkin JSON',
+  'opentelemetry OTLP',
+  ...ENVOY_BATCHES.map((n): EnvoyBatchMode => `zipkin JSON, ${n} a post`),
+  ...ENVOY_BATCHES.map((n): EnvoyBatchMode => `opentelemetry OTLP, ${n} a post`),
+  'zipkin protobuf',
+];
 
 /** Why HTTP_PROTO is measured but not shipped, as found against Jaeger 2.13's Zipkin receiver. */
 export const ZIPKIN_PROTO_PROBLEMS = [
@@ -96,12 +109,13 @@ export function renderSpanCost(mode: SpanCostMode): { yaml: string; serviceName:
     delete hcm.tracing;
     return { yaml: stringify(config), serviceName: 'span-cost' };
   }
-  const serviceName = swapTracer(config, mode === 'opentelemetry OTLP' ? 'opentelemetry' : 'zipkin');
+  const tracer = mode.startsWith('opentelemetry') ? 'opentelemetry' : 'zipkin';
+  const serviceName = swapTracer(config, tracer);
   if (mode === 'zipkin protobuf') {
     Object.assign(hcm.tracing.provider.typed_config, { collector_endpoint_version: 'HTTP_PROTO', trace_id_128bit: true });
   }
   const batch = /, (\d+) a post$/.exec(mode)?.[1];
-  if (batch) config.layered_runtime.layers[0].static_layer['tracing.zipkin.min_flush_spans'] = Number(batch);
+  if (batch) config.layered_runtime.layers[0].static_layer[`tracing.${tracer}.min_flush_spans`] = Number(batch);
   return { yaml: stringify(config), serviceName };
 }
 
@@ -186,15 +200,21 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
   return measure(runs, runDir, plan);
 }
 
-/** service2's app as a variant's sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and traced. */
+/**
+ * service2's app as a variant's sandbox runs it (its spec), moved to SPAN_COST_HOST, untraced and
+ * traced; with the OpenTelemetry SDK also at each of the other batch sizes.
+ */
 export function measureServiceSpan(service2: ProcessSpec, traced: ServiceTracerName, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
-  const runs = (['untraced', traced] as const).map((mode): Run => {
+  const batches = traced === 'opentelemetry' ? SDK_BATCHES.map((n): SdkBatchMode => `opentelemetry, ${n} a post`) : [];
+  const runs = (['untraced', traced, ...batches] as const).map((mode): Run => {
     const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
     if (mode === 'untraced') Object.assign(env, { JAEGER_DISABLED: 'true', OTEL_SDK_DISABLED: 'true' });
     else {
       delete env.JAEGER_DISABLED;
       delete env.OTEL_SDK_DISABLED;
     }
+    const batch = /, (\d+) a post$/.exec(mode)?.[1];
+    if (batch) env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = batch;
     return {
       mode,
       path: '/trace/2',

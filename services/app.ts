@@ -1,6 +1,7 @@
 /**
  * createApp builds the Express app from its dependencies; importing it starts nothing.
- * The routes read top to bottom; how a span's timing is kept is in span-timing.ts.
+ * The routes read top to bottom; the tracing style they are given (tracing-style.ts)
+ * gives each traced route its server span.
  *
  *   GET /trace/:n    call the downstream service (if any), then say hello
  *   GET /service/:n  say hello without calling anyone
@@ -8,29 +9,22 @@
  */
 import { STATUS_CODES } from 'node:http';
 import express, { NextFunction, Request, Response } from 'express';
-import { Span, Tags, Tracer } from 'opentracing';
-import { finishWithResponse, nowMs } from './span-timing';
 import { Config } from './config';
 import { callDownstream, Fetch } from './downstream';
 import { badRequest, HttpError, notFound, shorten } from './errors';
-import { recordBaggage, requestedFault, requestedLab } from './labs';
-import { extractContext } from './propagation';
+import { requestedFault, requestedLab } from './labs';
+import type { Tracing } from './tracing-style';
 
 export interface AppDeps {
   config: Config;
-  tracer: Tracer;
+  tracing: Tracing;
   fetch: Fetch;
   hostname: string;
   resolvedHostname: string;
 }
 
-/** The response header that carries the trace id, for pasting into the Jaeger UI. */
-export const TRACE_ID_HEADER = 'x-trace-id';
-
-type Locals = { span?: Span };
-
 export function createApp(deps: AppDeps): express.Express {
-  const { config, tracer } = deps;
+  const { config, tracing } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -38,26 +32,6 @@ export function createApp(deps: AppDeps): express.Express {
   const hello = () =>
     `Hello from behind Envoy (service ${config.serviceNumber})! ` +
     `hostname: ${deps.hostname} resolvedhostname: ${deps.resolvedHostname}\n`;
-
-  /** Starts the server span as a child of the caller's context and finishes it with the response. */
-  const serverSpan = (operation: string) => (req: Request, res: Response, next: NextFunction) => {
-    const parent = extractContext(tracer, req.headers, config.propagation);
-    const span = tracer.startSpan(operation, {
-      childOf: parent ?? undefined,
-      startTime: nowMs(),
-      tags: {
-        [Tags.SPAN_KIND]: Tags.SPAN_KIND_RPC_SERVER,
-        [Tags.HTTP_METHOD]: req.method,
-        [Tags.HTTP_URL]: req.originalUrl,
-      },
-    });
-    (res.locals as Locals).span = span;
-    recordBaggage(span);
-    const traceId = span.context().toTraceId();
-    if (traceId) res.setHeader(TRACE_ID_HEADER, traceId);
-    finishWithResponse(span, res);
-    next();
-  };
 
   const serviceNumberParam = (req: Request): string => {
     const n = String(req.params.n);
@@ -74,19 +48,18 @@ export function createApp(deps: AppDeps): express.Express {
     res.type('text/plain').send('ok\n');
   });
 
-  app.get('/trace/:n', serverSpan('GET /trace/:n'), async (req, res) => {
+  app.get('/trace/:n', tracing.serverSpan('GET /trace/:n'), async (req, res) => {
     serviceNumberParam(req);
     const lab = requestedLab(req.headers);
     const fault = requestedFault(req.headers);
     if (config.downstreamUrl) {
       await callDownstream({
-        tracer,
+        tracing,
         fetch: deps.fetch,
-        parent: (res.locals as Locals).span!,
+        res,
         incoming: req.headers,
         url: config.downstreamUrl,
         timeoutMs: config.downstreamTimeoutMs,
-        propagation: config.propagation,
         forgetHeaders: lab === 'forget-headers',
         fault,
       });
@@ -94,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
     sayHello(res);
   });
 
-  app.get('/service/:n', serverSpan('GET /service/:n'), (req, res) => {
+  app.get('/service/:n', tracing.serverSpan('GET /service/:n'), (req, res) => {
     serviceNumberParam(req);
     // Checked here too, so a bad value gets the same 400 on every route; there is no call to fault.
     requestedLab(req.headers);
@@ -103,22 +76,16 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use((req, _res, next) => next(notFound(req.path)));
-  app.use(errorHandler);
+  // The one error path: known errors keep their status and reason, anything else is a bare 500.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const { status, reason } = errorResponse(err);
+    tracing.failed(res, status, err);
+    if (status >= 500 && !(err instanceof HttpError)) {
+      console.error(`${req.method} ${req.originalUrl} failed:`, err);
+    }
+    res.status(status).type('text/plain').send(`${reason}\n`);
+  });
   return app;
-}
-
-/** The one error path: known errors keep their status and reason, anything else is a bare 500. */
-function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const { status, reason } = errorResponse(err);
-  const span = (res.locals as Locals).span;
-  if (span) {
-    span.setTag(Tags.ERROR, true);
-    span.log({ event: 'error', message: err instanceof Error ? err.message : String(err) });
-  }
-  if (status >= 500 && !(err instanceof HttpError)) {
-    console.error(`${req.method} ${req.originalUrl} failed:`, err);
-  }
-  res.status(status).type('text/plain').send(`${reason}\n`);
 }
 
 /** The status and the one-line reason the caller gets for an error. */

@@ -1,8 +1,9 @@
 /**
  * The service's configuration, read once from the environment and validated.
- * TRACER picks the tracer: jaeger-client reads its own JAEGER_* variables, the
- * OpenTelemetry SDK its OTEL_* ones. Both sets are checked here, so a bad value
- * stops start-up with one line instead of a stack trace later.
+ * TRACER picks the tracer: jaeger-client reads its own JAEGER_* variables; the
+ * OpenTelemetry SDK (3.x reads only its exporter's OTEL_EXPORTER_* variables
+ * itself) is built from the OTEL_* ones read here. Both sets are checked, so a
+ * bad value stops start-up with one line instead of a stack trace later.
  */
 export type TracerKind = 'jaeger-client' | 'opentelemetry';
 export type Propagation = 'jaeger' | 'b3' | 'w3c';
@@ -22,6 +23,18 @@ export interface JaegerRemoteSampling {
   initialSamplingRate: number;
 }
 
+/** OTEL_TRACES_SAMPLER, as the OpenTelemetry specification names its values, with its OTEL_TRACES_SAMPLER_ARG. */
+export type OtelSampler =
+  | { name: 'always_on' | 'always_off' | 'parentbased_always_on' | 'parentbased_always_off' }
+  | { name: 'traceidratio' | 'parentbased_traceidratio'; ratio: number }
+  | { name: 'jaeger_remote'; remote: JaegerRemoteSampling };
+
+/** The OpenTelemetry SDK's batch of finished spans: OTEL_BSP_SCHEDULE_DELAY and OTEL_BSP_MAX_EXPORT_BATCH_SIZE. */
+export interface OtelBatch {
+  scheduledDelayMillis: number;
+  maxExportBatchSize: number;
+}
+
 export interface Config {
   /** "1" or "2": which service this process plays. */
   serviceNumber: string;
@@ -33,8 +46,8 @@ export interface Config {
   tracer: TracerKind;
   /** Which trace headers this service writes: uber-trace-id, the x-b3-* family, or traceparent. */
   propagation: Propagation;
-  /** Set when the OpenTelemetry tracer asks Jaeger how much to sample. */
-  jaegerRemote?: JaegerRemoteSampling;
+  /** With TRACER=opentelemetry: how new traces are sampled, and how finished spans are batched. */
+  otel?: { sampler: OtelSampler; batch: OtelBatch };
   /** OTEL_SDK_DISABLED=true: the OpenTelemetry tracer records nothing (as JAEGER_DISABLED does for jaeger-client). */
   otelDisabled?: boolean;
   /** Milliseconds to wait for in-flight requests on shutdown before giving up. */
@@ -120,7 +133,7 @@ function checkJaegerEnv(env: Env): void {
   }
 }
 
-const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'jaeger_remote'];
+const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'jaeger_remote'] as const;
 
 /** OTEL_TRACES_SAMPLER_ARG for jaeger_remote: "endpoint=http://jaeger:5778,pollingIntervalMs=5000,initialSamplingRate=1". */
 function jaegerRemoteArg(raw: string | undefined): JaegerRemoteSampling {
@@ -147,13 +160,29 @@ function jaegerRemoteArg(raw: string | undefined): JaegerRemoteSampling {
   };
 }
 
-/** Checks the OTEL_* variables the SDK reads, which it would otherwise misread with a warning at best. */
-function checkOtelEnv(env: Env): JaegerRemoteSampling | undefined {
+/** OTEL_TRACES_SAMPLER_ARG for the ratio samplers: a number from 0 to 1, 1 when unset (the specification's default). */
+function ratioArg(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  if (!(Number(raw) >= 0 && Number(raw) <= 1)) throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1 for a ratio sampler, got "${raw}"`);
+  return Number(raw);
+}
+
+/** The OTEL_* variables the service builds the SDK from, and the exporter's, which it reads itself. */
+function readOtelEnv(env: Env): { sampler: OtelSampler; batch: OtelBatch } {
   httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 600_000);
-  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', OTEL_SAMPLERS, 'parentbased_always_on');
-  return sampler === 'jaeger_remote' ? jaegerRemoteArg(env.OTEL_TRACES_SAMPLER_ARG) : undefined;
+  const name = oneOf(env, 'OTEL_TRACES_SAMPLER', OTEL_SAMPLERS, 'parentbased_always_on');
+  let sampler: OtelSampler;
+  if (name === 'jaeger_remote') sampler = { name, remote: jaegerRemoteArg(env.OTEL_TRACES_SAMPLER_ARG) };
+  else if (name === 'traceidratio' || name === 'parentbased_traceidratio') sampler = { name, ratio: ratioArg(env.OTEL_TRACES_SAMPLER_ARG) };
+  else sampler = { name };
+  return {
+    sampler,
+    batch: {
+      scheduledDelayMillis: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 600_000),
+      maxExportBatchSize: integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 2048),
+    },
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -169,10 +198,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('TRACE_PROPAGATION', `must be one of ${allowed.join(', ')} with TRACER=${tracer}, got "${requested}"`);
   }
   const propagation = requested ? (requested as Propagation) : allowed[0];
-  let jaegerRemote: JaegerRemoteSampling | undefined;
+  let otel: Config['otel'];
   let otelDisabled = false;
   if (tracer === 'opentelemetry') {
-    jaegerRemote = checkOtelEnv(env);
+    otel = readOtelEnv(env);
     otelDisabled = oneOf(env, 'OTEL_SDK_DISABLED', ['true', 'false'], 'false') === 'true';
   } else checkJaegerEnv(env);
   return {
@@ -183,7 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     downstreamTimeoutMs: integer(env, 'DOWNSTREAM_TIMEOUT_MS', 2000, 1, 600_000),
     tracer,
     propagation,
-    ...(jaegerRemote ? { jaegerRemote } : {}),
+    ...(otel ? { otel } : {}),
     ...(otelDisabled ? { otelDisabled } : {}),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', MIN_KEEP_ALIVE_TIMEOUT_MS, MIN_KEEP_ALIVE_TIMEOUT_MS, 3_600_000),

@@ -1,49 +1,41 @@
 /**
- * The OpenTelemetry tracer, behind the OpenTracing shim: app.ts and downstream.ts
- * keep their OpenTracing code, and the spans go out as OTLP.
+ * The OpenTelemetry SDK, as TRACER=opentelemetry runs it. instrumentation.ts starts
+ * it before the app loads, so the instrumentation can patch http and Express:
  *
- *   - spans: batched (OTEL_BSP_* variables) and sent as OTLP protobuf over HTTP to
- *     OTEL_EXPORTER_OTLP_ENDPOINT (Jaeger's :4318); close() sends what is left;
- *   - context: W3C traceparent/tracestate and baggage written; read too, or else a
- *     Jaeger uber-trace-id, so a caller on jaeger-client that calls the service
- *     directly still joins (direct calls only: every Zipkin and OpenTelemetry Envoy
- *     removes uber-trace-id from what it forwards);
- *   - sampling: OTEL_TRACES_SAMPLER as the SDK reads it, plus jaeger_remote, which
- *     asks Jaeger's :5778 like jaeger-client does (the JS SDK has no such value).
+ *   - spans: the http instrumentation makes the server span of every request
+ *     (/healthz aside) and the client span of the call downstream; the Express
+ *     instrumentation only names the server span after its route (GET /trace/:n)
+ *     and makes no spans of its own (every layer type is ignored: the seven-hop
+ *     trace has no room for middleware and router spans, and they would double
+ *     its service spans);
+ *   - context: W3C traceparent, tracestate and baggage, read from the request and
+ *     written on the call by the instrumentation, through the active context;
+ *   - batching: OTEL_BSP_* from config.ts, OTLP protobuf over HTTP to
+ *     OTEL_EXPORTER_OTLP_ENDPOINT, which the exporter reads itself;
+ *   - sampling: OTEL_TRACES_SAMPLER from config.ts, jaeger_remote asking Jaeger.
  */
-import { Context, diag, DiagLogLevel, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, SpanKind, trace } from '@opentelemetry/api';
+import type { Context, Span as ApiSpan } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { detectResources, envDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { JaegerRemoteSampler } from '@opentelemetry/sampler-jaeger-remote';
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
-import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { TracerShim } from '@opentelemetry/shim-opentracing';
-import { JaegerRemoteSampling } from './config';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { Sampler, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BAGGAGE_KEY } from './labs';
+import { JaegerRemoteSampling, OtelBatch, OtelSampler } from './config';
 import { readStrategy } from './sampling';
-
-/**
- * Writes W3C trace context and baggage; reads them, or else Jaeger's uber-trace-id and uberctx-*
- * baggage, which only a direct call can bring: every Zipkin and OpenTelemetry Envoy removes uber-trace-id.
- */
-export class W3CPropagator implements TextMapPropagator {
-  private readonly w3c = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
-  // The composite reads in order and the last context found wins: W3C over Jaeger.
-  private readonly reader = new CompositePropagator({ propagators: [new JaegerPropagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
-
-  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.w3c.inject(context, carrier, setter);
-  }
-
-  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.reader.extract(context, carrier, getter);
-  }
-
-  fields(): string[] {
-    return this.w3c.fields();
-  }
-}
 
 /**
  * Jaeger's remote sampler, reading both forms of Jaeger's answer (see sampling.ts):
@@ -61,6 +53,67 @@ export function jaegerRemoteSampler(settings: JaegerRemoteSampling, serviceName:
   return sampler;
 }
 
+/** The sampler OTEL_TRACES_SAMPLER names, as the OpenTelemetry specification defines each value. */
+export function samplerFor(setting: OtelSampler, serviceName: string): Sampler {
+  switch (setting.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(setting.ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(setting.ratio) });
+    case 'jaeger_remote':
+      return jaegerRemoteSampler(setting.remote, serviceName);
+  }
+}
+
+/**
+ * Records the baggage item of the baggage lab on every server span, as `baggage.tenant`,
+ * the tag the jaeger-client variants write. (@opentelemetry/baggage-span-processor does
+ * this for every item under the item's own name, and depends on the 2.x SDK.)
+ */
+export class BaggageTagger implements SpanProcessor {
+  onStart(span: Span, parentContext: Context): void {
+    if (span.kind !== SpanKind.SERVER) return;
+    const entry = propagation.getBaggage(parentContext)?.getEntry(BAGGAGE_KEY);
+    if (entry) span.setAttribute(`baggage.${BAGGAGE_KEY}`, entry.value);
+  }
+  onEnd(): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** What the app's tracing puts in the context for the call downstream: its span's name and tags. */
+export interface OutgoingCall {
+  name: string;
+  attributes: Record<string, string>;
+}
+
+const OUTGOING_CALL = Symbol('the call downstream');
+
+/** The context to make the call downstream in: `from`, with the call's name and tags for its client span. */
+export function withOutgoingCall(from: Context, call: OutgoingCall): Context {
+  return from.setValue(OUTGOING_CALL, call);
+}
+
+/** Names the instrumentation's client span and adds the call's tags, where the call said so. */
+function describeOutgoingCall(span: ApiSpan): void {
+  const call = context.active().getValue(OUTGOING_CALL) as OutgoingCall | undefined;
+  if (!call) return;
+  span.updateName(call.name);
+  span.setAttributes(call.attributes);
+}
+
 /** One line for each thing the SDK has to say, without stack traces. */
 function describe(value: unknown): string {
   if (value instanceof Error) {
@@ -73,26 +126,21 @@ function describe(value: unknown): string {
 
 export interface OpenTelemetryOptions {
   serviceName: string;
-  /** Set when OTEL_TRACES_SAMPLER is jaeger_remote; otherwise the SDK reads OTEL_TRACES_SAMPLER itself. */
-  jaegerRemote?: JaegerRemoteSampling;
-  /** Where the spans go; OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT unless given. */
+  sampler: OtelSampler;
+  batch: OtelBatch;
+  /** Where the spans go; batched OTLP over HTTP unless given (tests give an in-memory exporter). */
   processor?: SpanProcessor;
   log?: (line: string) => void;
 }
 
-export type OpenTelemetryTracer = TracerShim & { close(done?: () => void): void };
+export interface OpenTelemetrySdk {
+  provider: TracerProvider;
+  /** Sends every finished span that is still waiting, then stops. */
+  shutdown(): Promise<void>;
+}
 
-export function createOpenTelemetryTracer({ serviceName, jaegerRemote, processor, log = console.error }: OpenTelemetryOptions): OpenTelemetryTracer {
-  const sampler: Sampler | undefined = jaegerRemote ? jaegerRemoteSampler(jaegerRemote, serviceName) : undefined;
-  const provider = new NodeTracerProvider({
-    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over the default name.
-    resource: defaultResource()
-      .merge(resourceFromAttributes({ 'service.name': serviceName, 'trace.propagation': 'w3c' }))
-      .merge(detectResources({ detectors: [envDetector] })),
-    ...(sampler ? { sampler } : {}),
-    spanProcessors: [processor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
-  });
-  // Set after the provider: the SDK's own reading of OTEL_TRACES_SAMPLER warns about jaeger_remote, handled above.
+/** What the SDK has to say (a failed batch, a failed sampling poll), one line each, to log. */
+export function routeSdkLogs(log: (line: string) => void): void {
   diag.setLogger(
     {
       error: (message, ...args) => log(`opentelemetry: ${[message, ...args.map(describe)].join(': ')}`),
@@ -104,19 +152,47 @@ export function createOpenTelemetryTracer({ serviceName, jaegerRemote, processor
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   setGlobalErrorHandler((err) => log(`opentelemetry: could not send spans: ${describe(err)}`));
+}
 
-  const propagator = new W3CPropagator();
-  const shim = new TracerShim(provider.getTracer(serviceName), { textMapPropagator: propagator, httpHeadersPropagator: propagator });
-  return Object.assign(shim, {
-    /** Sends every finished span that is still waiting, then stops. */
-    close(done?: () => void) {
-      provider.shutdown().then(
-        () => done?.(),
-        (err: unknown) => {
-          log(`opentelemetry: could not send the last spans: ${describe(err)}`);
-          done?.();
-        },
-      );
-    },
+let started: OpenTelemetrySdk | undefined;
+
+/** The SDK instrumentation.ts started in this process, if it did. */
+export const startedSdk = (): OpenTelemetrySdk | undefined => started;
+
+/** Starts the SDK for the whole process: tracer provider, context, propagation and instrumentation. */
+export function startOpenTelemetry({ serviceName, sampler, batch, processor, log = console.error }: OpenTelemetryOptions): OpenTelemetrySdk {
+  if (started) throw new Error('the OpenTelemetry SDK is already started in this process');
+  routeSdkLogs(log);
+  const provider = new TracerProvider({
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over the default name.
+    resource: resourceFromAttributes({ 'service.name': serviceName })
+      .merge(detectResources({ detectors: [serviceInstanceIdDetector, envDetector] })),
+    sampler: samplerFor(sampler, serviceName),
+    spanProcessors: [new BaggageTagger(), processor ?? new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batch })],
   });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  trace.setGlobalTracerProvider(provider);
+  const instrumentations = registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({
+        // The container's health check, every few seconds, is not a request worth a trace.
+        ignoreIncomingRequestHook: (req) => req.url === '/healthz',
+        // Called for both directions; only an outgoing request (a ClientRequest) has getHeader.
+        requestHook: (span, request) => {
+          if ('getHeader' in request) describeOutgoingCall(span);
+        },
+      }),
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER] }),
+    ],
+  });
+  started = {
+    provider,
+    async shutdown() {
+      instrumentations();
+      await provider.shutdown();
+    },
+  };
+  return started;
 }

@@ -1,12 +1,13 @@
 /**
- * Which request headers travel downstream, and how the span context is written.
+ * Which request headers travel downstream, and, for the explicit style
+ * (tracing-opentracing.ts), how the span context is read and written.
  *
  * Envoy starts and ends spans, but only the application can carry a trace across
- * its own outgoing call: whatever it does not copy, the next Envoy never sees.
+ * its own outgoing call: whatever it does not copy, the next Envoy never sees. In
+ * the OpenTelemetry variant the http instrumentation writes the context itself.
  */
 import { FORMAT_HTTP_HEADERS, Span, SpanContext, Tracer } from 'opentracing';
 import { IncomingHttpHeaders } from 'node:http';
-import { Propagation } from './config';
 import { B3_FORMAT } from './b3';
 
 /**
@@ -24,11 +25,14 @@ export const FORWARDED_HEADERS: readonly string[] = [
 /** Header prefixes copied unchanged: Jaeger baggage travels as uberctx-<key>. */
 export const FORWARDED_PREFIXES: readonly string[] = ['uberctx-'];
 
-/** The OpenTracing format each propagation is written in. The OpenTelemetry shim's HTTP-headers format is W3C. */
-const FORMAT: Record<Propagation, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT, w3c: FORMAT_HTTP_HEADERS };
+/** The context formats jaeger-client writes: its own uber-trace-id, or Zipkin's x-b3-* (TRACE_PROPAGATION). */
+export type ContextFormat = 'jaeger' | 'b3';
+
+/** The OpenTracing format each is registered under with jaeger-client. */
+const FORMAT: Record<ContextFormat, string> = { jaeger: FORMAT_HTTP_HEADERS, b3: B3_FORMAT };
 
 /** The format read when the own one finds no trace: jaeger-client reads both of its formats. */
-const FALLBACK: Record<Propagation, string | undefined> = { jaeger: B3_FORMAT, b3: FORMAT_HTTP_HEADERS, w3c: undefined };
+const FALLBACK: Record<ContextFormat, string> = { jaeger: B3_FORMAT, b3: FORMAT_HTTP_HEADERS };
 
 export function isForwarded(name: string): boolean {
   const lower = name.toLowerCase();
@@ -37,33 +41,29 @@ export function isForwarded(name: string): boolean {
 
 /**
  * The caller's span context, read in this service's own format first and then in
- * the other one, so a service joins a trace whichever tracer started it. (The
- * OpenTelemetry tracer's W3C format reads uber-trace-id itself.)
+ * the other one, so a service joins a trace whichever of the two its caller wrote.
  */
-export function extractContext(tracer: Tracer, headers: IncomingHttpHeaders, propagation: Propagation): SpanContext | null {
-  const own = tracer.extract(FORMAT[propagation], headers);
+export function extractContext(tracer: Tracer, headers: IncomingHttpHeaders, format: ContextFormat): SpanContext | null {
+  const own = tracer.extract(FORMAT[format], headers);
   if (own?.toTraceId()) return own;
-  const fallback = FALLBACK[propagation];
-  const other = fallback ? tracer.extract(fallback, headers) : null;
+  const other = tracer.extract(FALLBACK[format], headers);
   if (other?.toTraceId()) return other;
-  // No parent. jaeger-client still returns a context for a jaeger-debug-id or baggage without a
-  // trace, and a trace started from it keeps them; the OpenTelemetry shim (2.x) returns null
-  // without a span context, so such a caller's baggage is lost there.
+  // No parent, but a jaeger-debug-id or baggage may still be there: jaeger-client's empty context
+  // carries them, and the trace started from it keeps them.
   return own;
 }
 
-/** Headers for the downstream call: the forwarded ones, then the client span's context. */
-export function downstreamHeaders(
-  tracer: Tracer,
-  span: Span,
-  incoming: IncomingHttpHeaders,
-  propagation: Propagation,
-): Record<string, string> {
+/** The request-scoped headers of the incoming request that go on to the next service, unchanged. */
+export function forwardedHeaders(incoming: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
   // Node joins a repeated header into one string; only set-cookie stays a list, and it is not forwarded.
   for (const [name, value] of Object.entries(incoming)) {
     if (isForwarded(name)) headers[name] = String(value);
   }
-  tracer.inject(span.context(), FORMAT[propagation], headers);
   return headers;
+}
+
+/** Writes the client span's context into the call's headers, in this service's one format. */
+export function injectContext(tracer: Tracer, span: Span, headers: Record<string, string>, format: ContextFormat): void {
+  tracer.inject(span.context(), FORMAT[format], headers);
 }

@@ -1,5 +1,5 @@
 /**
- * Entry point: config -> tracer -> app -> listen. On SIGTERM/SIGINT it shuts
+ * Entry point: config -> tracing -> app -> listen. On SIGTERM/SIGINT it shuts
  * down gracefully (shutdown.ts) and exits.
  */
 import { promises as dns } from 'node:dns';
@@ -10,7 +10,7 @@ import fetch from 'node-fetch';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { gracefulShutdown } from './shutdown';
-import { createTracer } from './tracing';
+import { createTracing } from './tracing';
 
 async function resolveOwnAddress(hostname: string): Promise<string> {
   try {
@@ -29,16 +29,16 @@ export interface Service {
 /** Reads the config, builds the app and listens; rejects with a one-line reason. */
 export async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
   const config = loadConfig(env);
-  const tracer = createTracer(config);
+  const tracing = createTracing(config);
   const hostname = os.hostname();
-  const app = createApp({ config, tracer, fetch, hostname, resolvedHostname: await resolveOwnAddress(hostname) });
+  const app = createApp({ config, tracing, fetch, hostname, resolvedHostname: await resolveOwnAddress(hostname) });
 
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err) => {
-      tracer.close(() => {});
+      tracing.close(() => {});
       reject(new Error(`service${config.serviceNumber} cannot listen on ${config.host}:${config.port}: ${err.message}`));
     });
   });
@@ -46,7 +46,7 @@ export async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
   const role = config.downstreamUrl ? `downstream ${config.downstreamUrl}` : 'leaf';
   console.log(`service${config.serviceNumber} listening on ${address}:${port} (${role}, ${config.propagation} headers)`);
 
-  const shutdown = gracefulShutdown({ server, tracer, name: `service${config.serviceNumber}`, timeoutMs: config.shutdownTimeoutMs });
+  const shutdown = gracefulShutdown({ server, tracing, name: `service${config.serviceNumber}`, timeoutMs: config.shutdownTimeoutMs });
   return { server, shutdown };
 }
 

@@ -1,13 +1,13 @@
 /**
  * Graceful shutdown: stop accepting, let in-flight requests finish (up to a
  * deadline), close idle keep-alive connections as they free up, then close the
- * tracer, which flushes its spans.
+ * tracing, which flushes its spans.
  */
 import type { Server } from 'node:http';
 
 export interface ShutdownDeps {
   server: Server;
-  tracer: { close(done: () => void): void };
+  tracing: { close(done: () => void): void };
   /** "service1", for the log lines. */
   name: string;
   /** How long in-flight requests may take before their connections are closed. */
@@ -20,7 +20,7 @@ export interface ShutdownDeps {
 const SWEEP_MS = 50;
 
 /** Returns the shutdown; calling it again returns the first call's promise. */
-export function gracefulShutdown({ server, tracer, name, timeoutMs, log = console.log, warn = console.error }: ShutdownDeps): (signal: string) => Promise<void> {
+export function gracefulShutdown({ server, tracing, name, timeoutMs, log = console.log, warn = console.error }: ShutdownDeps): (signal: string) => Promise<void> {
   let done: Promise<void> | undefined;
   return (signal) => {
     done ??= new Promise<void>((resolve) => {
@@ -37,7 +37,7 @@ export function gracefulShutdown({ server, tracer, name, timeoutMs, log = consol
       server.close(() => {
         clearInterval(sweep);
         clearTimeout(deadline);
-        tracer.close(() => {
+        tracing.close(() => {
           log(`${name}: spans flushed, bye`);
           resolve();
         });

@@ -134,6 +134,12 @@ function normalize(trace: ApiTrace): Trace {
   return { traceId: trace.traceID, spans };
 }
 
+/** The HTTP status a span records: http.status_code (Envoy, jaeger-client) or http.response.status_code (OpenTelemetry's conventions). */
+export function httpStatus(span: Span): number | undefined {
+  const status = span.tags['http.status_code'] ?? span.tags['http.response.status_code'];
+  return status === undefined ? undefined : Number(status);
+}
+
 function rootStart(trace: Trace): number {
   return trace.spans[0]?.startUs ?? 0;
 }
@@ -160,7 +166,7 @@ export function describeTrace(trace: Trace): string {
   return [
     `trace ${trace.traceId} (${trace.spans.length} spans)`,
     ...spanTree(trace).map(({ span, depth }) => {
-      const status = span.tags['http.status_code'] ?? '-';
+      const status = httpStatus(span) ?? '-';
       const mark = span.error ? '  ERROR' : '';
       return `${'  '.repeat(depth + 1)}${span.service}: ${span.operation}  ${(span.durationUs / 1000).toFixed(2)} ms  [${status}]${mark}`;
     }),

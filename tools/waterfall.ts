@@ -4,7 +4,7 @@
  * when it set any (FI: a fault aborted it, DI: a fault delayed it, UF: no upstream...),
  * and a mark on errors.
  */
-import { spanTree, Trace } from './jaeger';
+import { httpStatus, spanTree, Trace } from './jaeger';
 
 export interface WaterfallOptions {
   /** Characters available for the bars. */
@@ -25,7 +25,7 @@ export function waterfall(trace: Trace, { barWidth = 40 }: WaterfallOptions = {}
     const offset = Math.min(barWidth - 1, Math.floor(((span.startUs - start) / total) * barWidth));
     const length = Math.max(1, Math.min(barWidth - offset, Math.round((span.durationUs / total) * barWidth)));
     const bar = `${' '.repeat(offset)}${'█'.repeat(length)}`.padEnd(barWidth);
-    const status = span.tags['http.status_code'] !== undefined ? ` ${span.tags['http.status_code']}` : '';
+    const status = httpStatus(span) !== undefined ? ` ${httpStatus(span)}` : '';
     const flags = span.tags['response_flags'] !== undefined && span.tags['response_flags'] !== '-' ? ` ${span.tags['response_flags']}` : '';
     const mark = span.error ? '  ✖ error' : '';
     return `${labels[i].padEnd(labelWidth)}  │${bar}│ ${formatDuration(span.durationUs).padStart(9)}${status}${flags}${mark}`;

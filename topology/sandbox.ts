@@ -149,7 +149,8 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
       {
         name: container,
         command: process.execPath,
-        args: [path.join(ROOT, 'dist', 'services', 'server.js')],
+        // As start-service.sh runs it: the OpenTelemetry SDK, when TRACER asks for it, starts before the app.
+        args: ['--require', path.join(ROOT, 'dist', 'services', 'instrumentation.js'), path.join(ROOT, 'dist', 'services', 'server.js')],
         env,
         listens: [{ owner: container, host: env.HOST, port: Number(env.PORT), protocol: 'tcp' }],
         ready: () => httpOk(`http://${ADDRESSES[container]}:${PORTS.service}/healthz`),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { renderSpanCost } from '../../bench/span-cost';
+import { ENVOY_MODES, renderSpanCost } from '../../bench/span-cost';
 
 const hcmOf = (yaml: string) => parse(yaml).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
 
@@ -49,6 +49,24 @@ test('the batch-size runs differ from the shipped settings in min_flush_spans on
     other.layered_runtime.layers[0].static_layer['tracing.zipkin.min_flush_spans'] = 25;
     assert.deepEqual(other, json);
   }
+});
+
+test('the OpenTelemetry batch-size runs differ from the shipped OpenTelemetry settings in min_flush_spans only', () => {
+  const shipped = parse(renderSpanCost('opentelemetry OTLP').yaml);
+  for (const [mode, spans] of [['opentelemetry OTLP, 5 a post', 5], ['opentelemetry OTLP, 1000 a post', 1000]] as const) {
+    const other = parse(renderSpanCost(mode).yaml);
+    assert.equal(other.layered_runtime.layers[0].static_layer['tracing.opentelemetry.min_flush_spans'], spans);
+    other.layered_runtime.layers[0].static_layer['tracing.opentelemetry.min_flush_spans'] = 25;
+    assert.deepEqual(other, shipped);
+  }
+  assert.deepEqual(ENVOY_MODES.filter((m) => m.includes('a post')), [
+    'zipkin JSON, 5 a post',
+    'zipkin JSON, 100 a post',
+    'zipkin JSON, 1000 a post',
+    'opentelemetry OTLP, 5 a post',
+    'opentelemetry OTLP, 100 a post',
+    'opentelemetry OTLP, 1000 a post',
+  ]);
 });
 
 test("the OpenTelemetry run gets the sandbox's own OpenTelemetry tracer, sending OTLP to the local Jaeger", () => {

@@ -32,7 +32,7 @@ test('the service image runs what the build produces, as a non-root user', () =>
   const dockerfile = read('Dockerfile-service');
   assert.match(dockerfile, /^USER node$/m);
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/start-service\.sh"\]$/m);
-  assert.match(read('start-service.sh'), /node dist\/services\/server\.js/);
+  assert.match(read('start-service.sh'), /node --require \.\/dist\/services\/instrumentation\.js dist\/services\/server\.js/);
   const compose = readYaml('docker-compose.yml');
   const healthcheck: string[] = compose['x-service'].healthcheck.test;
   assert.deepEqual(healthcheck, ['CMD', 'node', 'dist/services/healthcheck.js']);
@@ -45,8 +45,8 @@ test("the image's build (tsconfig.build.json) puts the entry points where start-
     encoding: 'utf8',
   });
   assert.equal(tsc.status, 0, tsc.stdout);
-  // start-service.sh runs dist/services/server.js; the health check dist/services/healthcheck.js.
-  for (const file of ['server.js', 'healthcheck.js']) assert.ok(existsSync(path.join(out, 'services', file)), `services/${file} in the image's dist/`);
+  // start-service.sh runs dist/services/server.js after instrumentation.js; the health check dist/services/healthcheck.js.
+  for (const file of ['server.js', 'instrumentation.js', 'healthcheck.js']) assert.ok(existsSync(path.join(out, 'services', file)), `services/${file} in the image's dist/`);
   assert.equal(existsSync(path.join(out, 'test')), false, 'no tests in the image');
 });
 

@@ -51,7 +51,7 @@ function readByTracerPackages(): Set<string> {
   const names = new Set<string>();
   const scan = (dir: string, pattern: RegExp) => {
     for (const entry of readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+      if (!entry.isFile() || !/\.c?js$/.test(entry.name)) continue;
       for (const m of readFileSync(path.join(entry.parentPath, entry.name), 'utf8').matchAll(pattern)) names.add(m[1]);
     }
   };

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPOSE, ROOT } from '../../toolchain/binaries';
 import { composeFiles, composeVariant } from './compose-files';
+import { servicesTracer } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer, sendTo } from './http';
 import type { ContainerName } from '../../topology/topology';
@@ -87,6 +88,7 @@ export async function composeTarget(): Promise<ComposeTarget> {
   return {
     name: `docker compose (${files.join(', ')})`,
     propagation,
+    servicesTracer: servicesTracer(variant),
     proxy,
     frontAdmin: `http://127.0.0.1:${port('ADMIN_PORT', 8001)}`,
     jaeger: new JaegerClient(`http://127.0.0.1:${port('JAEGER_UI_PORT', 16686)}`),

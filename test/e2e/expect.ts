@@ -3,6 +3,11 @@ import { pollUntil } from '../../lib/poll';
 import { assertShape, Hop, ShapeOptions } from '../../tools/trace-shape';
 import { Target } from './target';
 
+/** What the variant's spans can be held to: see ShapeOptions.serverSpansEndAtFinish. */
+export function shapeOptionsFor(target: Target): ShapeOptions {
+  return { serverSpansEndAtFinish: target.servicesTracer === 'opentelemetry' };
+}
+
 /** The tracers send their spans every second; allow for that and a slow machine. */
 export const TRACE_TIMEOUT_MS = 20_000;
 
@@ -14,7 +19,7 @@ export async function wholeTrace(target: Target, traceId: string | undefined, ho
       async () => {
         const trace = await target.jaeger.trace(traceId);
         if (!trace) throw new Error(`trace ${traceId} is not in Jaeger`);
-        assertShape(trace, hops, options);
+        assertShape(trace, hops, { ...shapeOptionsFor(target), ...options });
         return trace;
       },
       `trace ${traceId} to be whole in Jaeger`,

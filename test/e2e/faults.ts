@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
+import { httpStatus } from '../../tools/jaeger';
 import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
-import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
+import { shapeOptionsFor, TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { Answer, envoyStat, get } from './http';
 import { Target } from './target';
 
@@ -47,7 +48,7 @@ export function faultSuite(current: () => Target): void {
             assert.ok(client, 'the client span is in Jaeger');
             assert.equal(client.error, true, 'the client span is marked as an error');
             const front = trace!.spans.find((s) => s.service === 'front-proxy');
-            assert.ok(front && Number(front.tags['http.status_code']) >= 500, 'the front proxy span records the failure');
+            assert.ok(front && (httpStatus(front) ?? 0) >= 500, 'the front proxy span records the failure');
           },
           'the failed trace in Jaeger',
           { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },
@@ -78,7 +79,7 @@ export function faultSuite(current: () => Target): void {
         async () => {
           const answer = await get(`${target.proxy}/trace/1`);
           assert.equal(answer.status, 200);
-          await pollUntil(async () => assertShape((await target.jaeger.trace(answer.traceId!)) ?? { traceId: '', spans: [] }, TRACE_HOPS), `trace ${answer.traceId}`, {
+          await pollUntil(async () => assertShape((await target.jaeger.trace(answer.traceId!)) ?? { traceId: '', spans: [] }, TRACE_HOPS, shapeOptionsFor(target)), `trace ${answer.traceId}`, {
             timeoutMs: 8_000,
             intervalMs: 250,
           });

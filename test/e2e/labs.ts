@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
-import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
-import { TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
+import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, LOST_CONTEXT_HOPS, TRACE_HOPS } from '../../tools/trace-shape';
+import { shapeOptionsFor, TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
 import { get } from './http';
 import { Propagation, Target } from './target';
 
@@ -26,18 +26,22 @@ export function labSuite(current: () => Target): void {
       const sentUs = Date.now() * 1000;
       const answer = await get(`${target.proxy}/trace/1`, { 'x-sandbox-lab': 'forget-headers' });
       assert.equal(answer.status, 200, answer.body);
-      const caller = await wholeTrace(target, answer.traceId, FORGOT_HEADERS_HOPS.caller);
-      const client = caller.spans.find((s) => s.operation === 'call downstream')!;
-      assert.equal(client.tags['sandbox.lab'], 'forget-headers');
-      // The other half: the newest trace that starts at service1's egress sidecar after the request.
+      // Explicit spans: the split falls after service1's client span. Instrumentation: the client span,
+      // made outside the request's context, starts the second trace.
+      const hops = target.servicesTracer === 'opentelemetry' ? LOST_CONTEXT_HOPS : FORGOT_HEADERS_HOPS;
+      const caller = await wholeTrace(target, answer.traceId, hops.caller);
+      const root = hops.downstream[0];
+      // The other half: the newest trace that starts where the first one stops, after the request.
       try {
         await pollUntil(
           async () => {
             const traces = await target.jaeger.traces('service2', { limit: 20, lookback: '5m' });
-            const split = traces.find((t) => t.spans[0]?.operation === 'egress service2' && t.spans[0].startUs >= sentUs - 1_000_000);
-            assert.ok(split, 'no trace yet that starts at the egress sidecar');
-            assertShape(split, FORGOT_HEADERS_HOPS.downstream);
+            const split = traces.find((t) => t.spans[0]?.operation === root.operation && t.spans[0].startUs >= sentUs - 1_000_000);
+            assert.ok(split, `no trace yet that starts at ${root.service} "${root.operation}"`);
+            assertShape(split, hops.downstream, shapeOptionsFor(target));
             assert.notEqual(split.traceId, caller.traceId);
+            const client = [...caller.spans, ...split.spans].find((s) => s.operation === 'call downstream')!;
+            assert.equal(client.tags['sandbox.lab'], 'forget-headers');
           },
           'the downstream half of the split trace',
           { timeoutMs: TRACE_TIMEOUT_MS, intervalMs: 250 },

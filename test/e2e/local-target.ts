@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ProcessGroup } from '../../topology/processes';
 import { startSandbox } from '../../topology/sandbox';
 import { ADDRESSES, ContainerName, FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PORTS, PROXY_URL } from '../../topology/topology';
-import { DEFAULT_LOCAL_VARIANT, findVariant, RenderedVariant, variantChoices } from '../../topology/variants';
+import { DEFAULT_LOCAL_VARIANT, findVariant, RenderedVariant, servicesTracer, variantChoices } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
 import type { Target } from './target';
 import { variantPropagation } from './target';
@@ -36,6 +36,7 @@ export async function localTarget(): Promise<Target> {
   return {
     name: `local processes, the ${variant.name} variant`,
     propagation: variantPropagation(variant),
+    servicesTracer: servicesTracer(variant),
     proxy: PROXY_URL,
     frontAdmin: FRONT_ADMIN_URL,
     jaeger: new JaegerClient(JAEGER_QUERY_URL),

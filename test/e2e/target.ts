@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, Propagation } from '../../services/config';
 import type { ContainerName } from '../../topology/topology';
-import { serviceEnvironment, Variant } from '../../topology/variants';
+import { serviceEnvironment, ServiceTracerName, Variant } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
 import { Answer } from './http';
 
@@ -40,6 +40,8 @@ export interface Target {
   name: string;
   /** The context format the sandbox's Envoys read and write: Jaeger's plugin, Zipkin's B3, or OpenTelemetry's W3C. */
   propagation: Propagation;
+  /** The services' TRACER: explicit spans on jaeger-client, or OpenTelemetry's instrumentation. */
+  servicesTracer: ServiceTracerName;
   proxy: string;
   /** The front Envoy's admin page. */
   frontAdmin: string;

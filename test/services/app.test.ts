@@ -6,8 +6,8 @@ import { pollUntil } from '../../lib/poll';
 import { createApp, errorResponse } from '../../services/app';
 import { DownstreamError, HttpError } from '../../services/errors';
 import { nowMs } from '../../services/span-timing';
-import { createTracer } from '../../services/tracing';
-import type { JaegerTracer } from 'jaeger-client';
+import { createTracing } from '../../services/tracing';
+import { openTracingStyle } from '../../services/tracing-opentracing';
 import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
 test('answers /service/1 with the service number, host names and the trace id', async (t) => {
@@ -38,12 +38,19 @@ test('carries x-trace-id on every answer of a traced route, a 400 too, and not o
 });
 
 test('answers without x-trace-id when the OpenTelemetry SDK is disabled', async (t) => {
-  const tracer = createTracer({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry', otelDisabled: true });
-  const { base } = await startApp(t, { tracer: tracer as unknown as JaegerTracer });
+  const tracing = createTracing({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry', otelDisabled: true });
+  const { base } = await startApp(t, { tracing });
   const res = await fetch(`${base}/service/1`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-trace-id'), null);
-  await new Promise<void>((resolve) => tracer.close(resolve));
+  await new Promise<void>((resolve) => tracing.close(resolve));
+});
+
+test('with TRACER=opentelemetry and the SDK not started before the app, stops with one line that says how to start it', () => {
+  assert.throws(() => createTracing({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry' }), {
+    name: 'ConfigError',
+    message: 'TRACER is opentelemetry, but the SDK was not started before the app: run node --require ./dist/services/instrumentation.js dist/services/server.js',
+  });
 });
 
 test('calls the downstream first on /trace/1, then answers', async (t) => {
@@ -86,8 +93,9 @@ test('answers 400 with a one-line reason when the trace number is not an integer
     assert.equal(body, `Parameter 'n' must be a positive integer, got "${bad}"\n`);
   }
   const span = await pollUntil(() => spanNamed(spans, 'GET /trace/:n'), 'the server span');
-  assert.equal(tag(span, 'error'), true);
+  assert.equal(tag(span, 'error'), undefined, "a 4xx is the caller's mistake, not the service's failure");
   assert.equal(tag(span, 'http.status_code'), 400);
+  assert.deepEqual(span._logs, []);
 });
 
 test('answers 400 to /service/ with a number that is not a service number, as /trace/ does', async (t) => {
@@ -214,7 +222,7 @@ test('answers a bare 500 to an unexpected error and keeps serving', async (t) =>
 
 test('ends the server span when the response is ended, not when a busy event loop reports it sent', async (t) => {
   const { tracer, spans } = testTracer();
-  const app = createApp({ config: testConfig(), tracer, fetch, hostname: 'test-host', resolvedHostname: '127.0.0.1' });
+  const app = createApp({ config: testConfig(), tracing: openTracingStyle(tracer, 'jaeger'), fetch, hostname: 'test-host', resolvedHostname: '127.0.0.1' });
   let endedAtMs = 0;
   // Ahead of the app: the moment the response is handed to the socket, then 50 ms of a busy event loop.
   const base = await listen(t, (req, res) => {

@@ -50,6 +50,9 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ URL, got "jaeger:4318"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://x' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ URL/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_SCHEDULE_DELAY: 'soon' }, /^OTEL_BSP_SCHEDULE_DELAY must be a whole number, got "soon"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' }, /^OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be between 1 and 2048, got 0$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }, /^OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 for a ratio sampler, got "1.5"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' }, /^OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 for a ratio sampler, got "half"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger' }, /^OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, jaeger_remote, got "jaeger"$/],
   [
     { SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778,rate=1' },
@@ -99,30 +102,35 @@ for (const [env, expected] of bad) {
   });
 }
 
-test('reads the OpenTelemetry tracer: W3C headers, and jaeger_remote with its argument or the specification defaults', () => {
+test('reads the OpenTelemetry tracer: W3C headers, its sampler and argument by the specification, and its batch', () => {
   const otel = { SERVICE_NAME: '1', TRACER: 'opentelemetry' };
   const plain = loadConfig(otel);
   assert.equal(plain.tracer, 'opentelemetry');
   assert.equal(plain.propagation, 'w3c');
-  assert.equal(plain.jaegerRemote, undefined, 'the SDK reads OTEL_TRACES_SAMPLER itself');
+  assert.deepEqual(plain.otel, { sampler: { name: 'parentbased_always_on' }, batch: { scheduledDelayMillis: 5000, maxExportBatchSize: 512 } });
   assert.equal(plain.otelDisabled, undefined);
+  assert.equal(loadConfig({ SERVICE_NAME: '1' }).otel, undefined, 'nothing of it for jaeger-client');
   assert.equal(loadConfig({ ...otel, OTEL_SDK_DISABLED: 'true' }).otelDisabled, true);
-  assert.equal(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }).jaegerRemote, undefined);
+  const sampler = (env: Record<string, string>) => loadConfig({ ...otel, ...env }).otel?.sampler;
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'always_off' }), { name: 'always_off' });
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }), { name: 'parentbased_traceidratio', ratio: 1 });
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }), { name: 'traceidratio', ratio: 0.25 });
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: ' ' }), { name: 'traceidratio', ratio: 1 });
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'ignored' }), { name: 'always_on' });
   assert.deepEqual(
-    loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }).jaegerRemote,
-    { endpoint: 'http://jaeger:5778', pollingIntervalMs: 5000, initialSamplingRate: 1 },
+    sampler({ OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }),
+    { name: 'jaeger_remote', remote: { endpoint: 'http://jaeger:5778', pollingIntervalMs: 5000, initialSamplingRate: 1 } },
   );
   assert.deepEqual(
-    loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778//, ,initialSamplingRate=0' }).jaegerRemote,
-    { endpoint: 'http://jaeger:5778', pollingIntervalMs: 60_000, initialSamplingRate: 0 },
+    sampler({ OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://jaeger:5778//, ,initialSamplingRate=0' }),
+    { name: 'jaeger_remote', remote: { endpoint: 'http://jaeger:5778', pollingIntervalMs: 60_000, initialSamplingRate: 0 } },
     'every trailing slash goes, and a blank item is no item',
   );
-  assert.deepEqual(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote' }).jaegerRemote, {
-    endpoint: 'http://localhost:5778',
-    pollingIntervalMs: 60_000,
-    initialSamplingRate: 0.001,
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'jaeger_remote' }), {
+    name: 'jaeger_remote',
+    remote: { endpoint: 'http://localhost:5778', pollingIntervalMs: 60_000, initialSamplingRate: 0.001 },
   });
-  assert.equal(loadConfig({ ...otel, OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'initialSamplingRate=0' }).jaegerRemote?.initialSamplingRate, 0);
+  assert.deepEqual(loadConfig({ ...otel, OTEL_BSP_SCHEDULE_DELAY: '1000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' }).otel?.batch, { scheduledDelayMillis: 1000, maxExportBatchSize: 64 });
   // jaeger-client's variables are not the OpenTelemetry tracer's business, and the other way round.
   assert.equal(loadConfig({ ...otel, JAEGER_SAMPLER_TYPE: 'always' }).tracer, 'opentelemetry');
   assert.equal(loadConfig({ SERVICE_NAME: '1', OTEL_TRACES_SAMPLER: 'jaeger' }).tracer, 'jaeger-client');

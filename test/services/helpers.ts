@@ -6,6 +6,8 @@ import fetch from 'node-fetch';
 import { createApp } from '../../services/app';
 import { Config } from '../../services/config';
 import { registerB3 } from '../../services/jaeger-client';
+import { openTracingStyle } from '../../services/tracing-opentracing';
+import type { Tracing } from '../../services/tracing-style';
 
 /** A finished jaeger-client span, as far as the tests read it. */
 export interface RecordedSpan {
@@ -79,14 +81,16 @@ export async function recordingDownstream(
   return { url: `${base}/trace/2`, requests };
 }
 
+/** The app with the explicit style on a jaeger-client tracer (an in-memory one unless given), or with the tracing given. */
 export async function startApp(
   t: TestContext,
-  options: { config?: Partial<Config>; tracer?: JaegerTracer } = {},
+  options: { config?: Partial<Config>; tracer?: JaegerTracer; tracing?: Tracing } = {},
 ): Promise<{ base: string; spans: RecordedSpan[]; tracer: JaegerTracer }> {
   const { tracer, spans } = options.tracer ? { tracer: options.tracer, spans: [] } : testTracer();
+  const config = testConfig(options.config);
   const app = createApp({
-    config: testConfig(options.config),
-    tracer,
+    config,
+    tracing: options.tracing ?? openTracingStyle(tracer, config.propagation === 'b3' ? 'b3' : 'jaeger'),
     fetch,
     hostname: 'test-host',
     resolvedHostname: '127.0.0.1',

@@ -15,6 +15,8 @@ import { Service, startService } from '../../services/server';
 import { recordingDownstream } from './helpers';
 
 const SERVER = path.join(__dirname, '..', '..', 'services', 'server.js');
+/** As start-service.sh runs it: the OpenTelemetry SDK, when TRACER asks for it, starts before the app. */
+const SERVER_ARGS = ['--require', path.join(__dirname, '..', '..', 'services', 'instrumentation.js'), SERVER];
 
 interface Running extends Started {
   base: string;
@@ -22,7 +24,7 @@ interface Running extends Started {
 
 /** Starts the compiled service as its own process; it is killed when the test ends, pass or fail. */
 async function startServer(t: TestContext, env: Record<string, string>): Promise<Running> {
-  const started = startProcess(t, process.execPath, [SERVER], {
+  const started = startProcess(t, process.execPath, SERVER_ARGS, {
     env: {
       PATH: process.env.PATH,
       PORT: '0',
@@ -56,7 +58,7 @@ async function udpSink(t: TestContext): Promise<{ port: number; received: Buffer
 }
 
 test('stops start-up with one line naming a bad variable', async (t) => {
-  const started = startProcess(t, process.execPath, [SERVER], { env: { PATH: process.env.PATH, SERVICE_NAME: '1', PORT: 'eighty' } });
+  const started = startProcess(t, process.execPath, SERVER_ARGS, { env: { PATH: process.env.PATH, SERVICE_NAME: '1', PORT: 'eighty' } });
   assert.equal(await started.exited, 2);
   assert.equal(started.stderr(), 'configuration error: PORT must be a whole number, got "eighty"\n');
 });

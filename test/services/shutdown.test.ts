@@ -23,10 +23,10 @@ async function harness(t: TestContext, handler: http.RequestListener, timeoutMs 
     server.closeAllConnections();
     server.close();
   });
-  const tracer = { close: (done: () => void) => setImmediate(() => (events.push('tracer closed'), done())) };
+  const tracing = { close: (done: () => void) => setImmediate(() => (events.push('tracer closed'), done())) };
   const shutdown = gracefulShutdown({
     server,
-    tracer,
+    tracing,
     name: 'service9',
     timeoutMs,
     log: (line) => events.push(line),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
-import { describeTrace, JaegerClient, JaegerUnavailable, spanTree, Trace } from '../../tools/jaeger';
+import { describeTrace, httpStatus, JaegerClient, JaegerUnavailable, spanTree, Trace } from '../../tools/jaeger';
 import { listen } from '../services/helpers';
 
 /** Two spans as Jaeger's query API returns them for this sandbox: an Envoy one (Zipkin) and a Node one. */
@@ -276,4 +276,12 @@ test('draws the tree parent before child, an orphan as a root, with status and e
       '  service1: op orphan  1.50 ms  [-]',
     ].join('\n'),
   );
+});
+
+test("reads a span's HTTP status from either convention's tag, and none when it has neither", () => {
+  const span = (tags: Record<string, string | number>) => ({ traceId: 't', spanId: 's', service: 'x', operation: 'y', startUs: 0, durationUs: 1, tags, error: false });
+  assert.equal(httpStatus(span({ 'http.status_code': '503' })), 503);
+  assert.equal(httpStatus(span({ 'http.response.status_code': 404 })), 404);
+  assert.equal(httpStatus(span({ 'http.status_code': 200, 'http.response.status_code': 500 })), 200);
+  assert.equal(httpStatus(span({})), undefined);
 });

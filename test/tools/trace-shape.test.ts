@@ -117,6 +117,20 @@ test('reports a child that ends 2 ms after its parent, and allows half a millise
   assert.deepEqual(shapeProblems(skewed, TRACE_HOPS), []);
 });
 
+test("with serverSpansEndAtFinish, lets only a service's server span end after its sidecar's, and still checks its start", () => {
+  const late = wholeTrace();
+  span(late, 'g').durationUs = 1_009_100 + 2_000 - 1_000_600; // service2's server span, 2 ms past its ingress
+  assert.deepEqual(shapeProblems(late, TRACE_HOPS, { serverSpansEndAtFinish: true }), []);
+  const client = wholeTrace();
+  // service1's client span ("d") 2 ms past its parent, service1's server span ("c"): still a problem.
+  span(client, 'd').durationUs += 9_000;
+  assert.match(shapeProblems(client, TRACE_HOPS, { serverSpansEndAtFinish: true }).join('\n'), /service1 "call downstream" ends \d+ µs after its parent/);
+  const early = wholeTrace();
+  span(early, 'g').startUs -= 5_000;
+  span(early, 'g').durationUs += 5_000;
+  assert.deepEqual(shapeProblems(early, TRACE_HOPS, { serverSpansEndAtFinish: true }), ['service2 "GET /trace/:n" starts 4900 µs before its parent']);
+});
+
 test("takes an Envoy span's end from the finish it logged when its bar falls short", () => {
   // Envoy's Zipkin tracer: the bar of "ingress service2" ends 3 ms early, its "ss" log is on time.
   const trace = wholeTrace();

@@ -1,0 +1,46 @@
+/**
+ * The instrumented style (TRACER=opentelemetry): the http and Express
+ * instrumentation started by instrumentation.ts make the server and client spans
+ * and carry the context through the active context. What the sandbox shows
+ * beside them uses the OpenTelemetry API here, and only here: the trace id in the
+ * answer, the labs' name and tags for the client span, the reason a request
+ * failed, and the forget-the-headers lab.
+ */
+import { context, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import type { OpenTelemetrySdk } from './opentelemetry';
+import { withOutgoingCall } from './opentelemetry';
+import { DOWNSTREAM_OPERATION, TRACE_ID_HEADER, Tracing } from './tracing-style';
+
+/** With the SDK disabled (OTEL_SDK_DISABLED=true) there is no SDK: the API records nothing, and no trace id is set. */
+export function openTelemetryStyle(sdk: OpenTelemetrySdk | undefined, log: (line: string) => void = console.error): Tracing {
+  return {
+    serverSpan: () => (_req, res, next) => {
+      const span = trace.getActiveSpan()?.spanContext();
+      if (span && isSpanContextValid(span)) res.setHeader(TRACE_ID_HEADER, span.traceId);
+      next();
+    },
+
+    clientSpan(_res, call, send) {
+      // The lab's mistake in its OpenTelemetry form: the call runs outside the request's context, as
+      // code behind a callback queue or a pool does. Its client span then starts a trace of its own.
+      const from = call.forgetContext ? ROOT_CONTEXT : context.active();
+      return context.with(withOutgoingCall(from, { name: DOWNSTREAM_OPERATION, attributes: call.tags }), () => send({}));
+    },
+
+    failed(_res, status, err) {
+      // The instrumentation marks a 5xx server span as an error itself; this adds why.
+      if (status >= 500 && err instanceof Error) trace.getActiveSpan()?.recordException(err);
+    },
+
+    close(done) {
+      if (!sdk) return done?.();
+      sdk.shutdown().then(
+        () => done?.(),
+        (err: unknown) => {
+          log(`opentelemetry: could not send the last spans: ${err instanceof Error ? err.message : String(err)}`);
+          done?.();
+        },
+      );
+    },
+  };
+}
