@@ -31,3 +31,8 @@ test('the check misses nothing it is given: a file not named in code, and a fold
   const section = '| `a.yml`, [lib/](lib/) | ... mentions b.yml and bench without either form |';
   assert.deepEqual(unnamed(section, ['a.yml', 'b.yml', 'lib', 'bench'], new Set(['lib', 'bench'])), ['b.yml', 'bench']);
 });
+
+test('the README is one page: at most 200 lines, the rest in docs/', () => {
+  const lines = readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n').length - 1;
+  assert.ok(lines <= 200, `README.md has ${lines} lines`);
+});
