@@ -2,7 +2,7 @@
 import { LoadResult } from '../tools/load';
 import { OTLP_MIN_FLUSH_SPANS, ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
 import { EnvoyTracer, RENDERED_VARIANTS, serviceEnvironment, ServiceTracerName, VARIANTS } from '../topology/variants';
-import { ENVOY_BATCHES, SDK_BATCHES, SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
+import { ENVOY_BATCHES, envoyBatchMode, SDK_BATCHES, sdkBatchMode, SpanCost, SpanCostMode, SpanCostPlan, ZIPKIN_PROTO_PROBLEMS } from './span-cost';
 import { median, ms, table } from '../lib/stats';
 import { TRACE_HOPS } from '../tools/trace-shape';
 
@@ -212,8 +212,12 @@ ${memory}
 
   const envoy = r.envoySpan;
   const envoySpan = (mode: SpanCostMode) => cost(envoy, mode) - cost(envoy, 'untraced');
+  const shippedMark = (mode: SpanCostMode, shipped: SpanCostMode) => (mode === shipped ? ', shipped' : '');
   const batchesOf = (shipped: 'zipkin JSON' | 'opentelemetry OTLP') =>
-    ENVOY_BATCHES.map((n) => `${n} a post${n === 5 ? ", Envoy's default" : ''}: ${us(envoySpan(`${shipped}, ${n} a post`))} µs`).join('; ');
+    ENVOY_BATCHES.map((n) => {
+      const mode = envoyBatchMode(shipped, n);
+      return `${n} a post${n === 5 ? ", Envoy's default" : ''}${shippedMark(mode, shipped)}: ${us(envoySpan(mode))} µs`;
+    }).join('; ');
   const rounds = p.spanCost.rounds;
   const spans = v.map((x) => {
     const service = cost(x.serviceSpan, x.services) - cost(x.serviceSpan, 'untraced');
@@ -223,7 +227,7 @@ ${memory}
     const allowed = (CPU_RATIO_GOALS[x.tracer] - 1) * off;
     const sdkBatches =
       x.services === 'opentelemetry'
-        ? ` At other batch sizes (\`OTEL_BSP_MAX_EXPORT_BATCH_SIZE\`; shipped: 512, and a post every ${serviceEnvironment(VARIANTS.otel, 'service2').OTEL_BSP_SCHEDULE_DELAY} ms at the latest): ${SDK_BATCHES.map((n) => `${n} a post ${us(cost(x.serviceSpan, `opentelemetry, ${n} a post`) - cost(x.serviceSpan, 'untraced'))} µs`).join(', ')}.`
+        ? ` By batch size (\`OTEL_BSP_MAX_EXPORT_BATCH_SIZE\`, and a post every ${serviceEnvironment(VARIANTS.otel, 'service2').OTEL_BSP_SCHEDULE_DELAY} ms at the latest): ${SDK_BATCHES.map((n) => `${n} a post${shippedMark(sdkBatchMode(n), 'opentelemetry')} ${us(cost(x.serviceSpan, sdkBatchMode(n)) - cost(x.serviceSpan, 'untraced'))} µs`).join(', ')}.`
         : '';
     return `- ${variantTitle(x.tracer)}: service2's app called directly at ${x.serviceSpan[0]?.rps.toFixed(0) ?? '-'} req/s costs ${us(cost(x.serviceSpan, 'untraced'))} µs a request untraced and ${us(cost(x.serviceSpan, x.services))} µs traced: **${us(service)} µs per ${x.services} span**. A request makes ${ENVOY_SPANS} Envoy spans and ${SERVICE_SPANS} service spans: ${ENVOY_SPANS} × ${us(envoyOne)} + ${SERVICE_SPANS} × ${us(service)} = **${us(predicted)} µs**, where the goal leaves ${us(allowed)} µs (${(CPU_RATIO_GOALS[x.tracer] - 1).toFixed(2)} × ${us(off)} µs); the Envoy spans alone take ${us(ENVOY_SPANS * envoyOne)} µs.${sdkBatches}`;
   });

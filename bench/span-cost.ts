@@ -4,18 +4,18 @@
  *  - a single Envoy that answers every request itself (no upstream), once
  *    without tracing, once with the Zipkin tracer and once with the
  *    OpenTelemetry tracer exactly as the sandbox renders them, reporting to
- *    the running Jaeger. For comparison only, Zipkin runs with 5 and 100 spans
- *    a post instead of ZIPKIN_MIN_FLUSH_SPANS, and one that sends protobuf
- *    instead of JSON (see ZIPKIN_PROTO_PROBLEMS for why the sandbox cannot use it);
+ *    the running Jaeger. For comparison only, each tracer at the other batch
+ *    sizes of ENVOY_BATCHES, and Zipkin sending protobuf instead of JSON (see
+ *    ZIPKIN_PROTO_PROBLEMS for why the sandbox cannot use it);
  *  - service2's app as a variant runs it, called directly, once with its
  *    tracer disabled and once traced (each span a root, sampled by Jaeger's
- *    100% strategy).
+ *    100% strategy); the OpenTelemetry SDK also at the other batch sizes.
  * The difference in CPU per request is the price of the one span each request makes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { swapTracer } from '../topology/render';
+import { OTLP_MIN_FLUSH_SPANS, swapTracer, ZIPKIN_MIN_FLUSH_SPANS } from '../topology/render';
 import { ServiceTracerName } from '../topology/variants';
 import { httpOk } from '../lib/http';
 import { ProcessGroup, ProcessSpec } from '../topology/processes';
@@ -28,21 +28,42 @@ export const SPAN_COST_HOST = '127.0.0.4';
 const PORT = 8000;
 const ADMIN_PORT = 8001;
 
-/** Batches beside the shipped ones (25 spans a post at an Envoy, 512 in the SDK), each measured against it. */
-export const ENVOY_BATCHES = [5, 100, 1000] as const;
-export const SDK_BATCHES = [64, 2048] as const;
+/**
+ * The batch sizes measured at an Envoy (spans a post) and in the SDK (OTEL_BSP_MAX_EXPORT_BATCH_SIZE).
+ * A tracer's shipped size is its own mode ('zipkin JSON', 'opentelemetry OTLP', 'opentelemetry'); every
+ * other size in the list is a mode of its own, measured against it.
+ */
+export const ENVOY_BATCHES = [5, 25, 100, 1000] as const;
+export const SDK_BATCHES = [64, 512, 2048] as const;
+/** The SDK's batch as the services run it: the SDK's default, which the Compose files leave alone. */
+export const SDK_SHIPPED_BATCH = 512;
 
-type EnvoyBatchMode = `zipkin JSON, ${(typeof ENVOY_BATCHES)[number]} a post` | `opentelemetry OTLP, ${(typeof ENVOY_BATCHES)[number]} a post`;
+type EnvoyEncoding = 'zipkin JSON' | 'opentelemetry OTLP';
+type EnvoyBatchMode = `${EnvoyEncoding}, ${(typeof ENVOY_BATCHES)[number]} a post`;
 type SdkBatchMode = `opentelemetry, ${(typeof SDK_BATCHES)[number]} a post`;
-export type SpanCostMode = 'untraced' | 'zipkin JSON' | 'zipkin protobuf' | 'opentelemetry OTLP' | EnvoyBatchMode | ServiceTracerName | SdkBatchMode;
+export type SpanCostMode = 'untraced' | 'zipkin protobuf' | EnvoyEncoding | EnvoyBatchMode | ServiceTracerName | SdkBatchMode;
+
+const SHIPPED_ENVOY_BATCH: Record<EnvoyEncoding, number> = { 'zipkin JSON': ZIPKIN_MIN_FLUSH_SPANS, 'opentelemetry OTLP': OTLP_MIN_FLUSH_SPANS };
+
+/** The mode that measures an Envoy encoding at `spans` a post: the shipped mode itself at the shipped size. */
+export function envoyBatchMode(encoding: EnvoyEncoding, spans: (typeof ENVOY_BATCHES)[number]): SpanCostMode {
+  return spans === SHIPPED_ENVOY_BATCH[encoding] ? encoding : `${encoding}, ${spans} a post`;
+}
+
+/** The mode that measures the SDK at `spans` a batch: the shipped 'opentelemetry' mode at the shipped size. */
+export function sdkBatchMode(spans: (typeof SDK_BATCHES)[number]): SpanCostMode {
+  return spans === SDK_SHIPPED_BATCH ? 'opentelemetry' : `opentelemetry, ${spans} a post`;
+}
+
+const otherSizes = (encoding: EnvoyEncoding) => ENVOY_BATCHES.map((n) => envoyBatchMode(encoding, n)).filter((mode) => mode !== encoding);
 
 /** The Envoy runs: each tracer as shipped, beside it each of the other batch sizes, and the encoding Zipkin was chosen over. */
 export const ENVOY_MODES: readonly SpanCostMode[] = [
   'untraced',
   'zipkin JSON',
   'opentelemetry OTLP',
-  ...ENVOY_BATCHES.map((n): EnvoyBatchMode => `zipkin JSON, ${n} a post`),
-  ...ENVOY_BATCHES.map((n): EnvoyBatchMode => `opentelemetry OTLP, ${n} a post`),
+  ...otherSizes('zipkin JSON'),
+  ...otherSizes('opentelemetry OTLP'),
   'zipkin protobuf',
 ];
 
@@ -205,7 +226,7 @@ export function measureEnvoySpan(envoy: string, runDir: string, plan: SpanCostPl
  * traced; with the OpenTelemetry SDK also at each of the other batch sizes.
  */
 export function measureServiceSpan(service2: ProcessSpec, traced: ServiceTracerName, runDir: string, plan: SpanCostPlan): Promise<SpanCost[]> {
-  const batches = traced === 'opentelemetry' ? SDK_BATCHES.map((n): SdkBatchMode => `opentelemetry, ${n} a post`) : [];
+  const batches = traced === 'opentelemetry' ? SDK_BATCHES.map(sdkBatchMode).filter((mode) => mode !== traced) : [];
   const runs = (['untraced', traced, ...batches] as const).map((mode): Run => {
     const env: Record<string, string> = { ...service2.env, HOST: SPAN_COST_HOST, PORT: String(PORT) };
     if (mode === 'untraced') Object.assign(env, { JAEGER_DISABLED: 'true', OTEL_SDK_DISABLED: 'true' });

@@ -2,11 +2,12 @@
  * The instrumented style (TRACER=opentelemetry): the http and Express
  * instrumentation started by instrumentation.ts make the server and client spans
  * and carry the context through the active context. What the sandbox shows
- * beside them uses the OpenTelemetry API here, and only here: the trace id in the
- * answer, the labs' name and tags for the client span, the reason a request
- * failed, and the forget-the-headers lab.
+ * beside them uses the OpenTelemetry API here, and only here: the route that
+ * names the server span, the trace id in the answer, the labs' name and tags for
+ * the client span, the reason a request failed, and the forget-the-headers lab.
  */
 import { context, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { OpenTelemetrySdk } from './opentelemetry';
 import { withOutgoingCall } from './opentelemetry';
 import { DOWNSTREAM_OPERATION, TRACE_ID_HEADER, Tracing } from './tracing-style';
@@ -14,7 +15,12 @@ import { DOWNSTREAM_OPERATION, TRACE_ID_HEADER, Tracing } from './tracing-style'
 /** With the SDK disabled (OTEL_SDK_DISABLED=true) there is no SDK: the API records nothing, and no trace id is set. */
 export function openTelemetryStyle(sdk: OpenTelemetrySdk | undefined, log: (line: string) => void = console.error): Tracing {
   return {
-    serverSpan: () => (_req, res, next) => {
+    serverSpan: () => (req, res, next) => {
+      // The route Express matched names the server span (GET /trace/:n) and becomes its http.route:
+      // the http instrumentation reads it from the request's RPC metadata when the answer is sent,
+      // where a framework's instrumentation would put it (see opentelemetry.ts for why none runs).
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP) rpc.route = req.route.path;
       const span = trace.getActiveSpan()?.spanContext();
       if (span && isSpanContextValid(span)) res.setHeader(TRACE_ID_HEADER, span.traceId);
       next();

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { ENVOY_MODES, renderSpanCost } from '../../bench/span-cost';
+import { ENVOY_MODES, envoyBatchMode, renderSpanCost, SDK_SHIPPED_BATCH, sdkBatchMode } from '../../bench/span-cost';
+import { loadConfig } from '../../services/config';
+import { serviceEnvironment, VARIANTS } from '../../topology/variants';
 
 const hcmOf = (yaml: string) => parse(yaml).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
 
@@ -53,10 +55,10 @@ test('the batch-size runs differ from the shipped settings in min_flush_spans on
 
 test('the OpenTelemetry batch-size runs differ from the shipped OpenTelemetry settings in min_flush_spans only', () => {
   const shipped = parse(renderSpanCost('opentelemetry OTLP').yaml);
-  for (const [mode, spans] of [['opentelemetry OTLP, 5 a post', 5], ['opentelemetry OTLP, 1000 a post', 1000]] as const) {
+  for (const [mode, spans] of [['opentelemetry OTLP, 5 a post', 5], ['opentelemetry OTLP, 25 a post', 25]] as const) {
     const other = parse(renderSpanCost(mode).yaml);
     assert.equal(other.layered_runtime.layers[0].static_layer['tracing.opentelemetry.min_flush_spans'], spans);
-    other.layered_runtime.layers[0].static_layer['tracing.opentelemetry.min_flush_spans'] = 25;
+    other.layered_runtime.layers[0].static_layer['tracing.opentelemetry.min_flush_spans'] = 1000;
     assert.deepEqual(other, shipped);
   }
   assert.deepEqual(ENVOY_MODES.filter((m) => m.includes('a post')), [
@@ -64,8 +66,8 @@ test('the OpenTelemetry batch-size runs differ from the shipped OpenTelemetry se
     'zipkin JSON, 100 a post',
     'zipkin JSON, 1000 a post',
     'opentelemetry OTLP, 5 a post',
+    'opentelemetry OTLP, 25 a post',
     'opentelemetry OTLP, 100 a post',
-    'opentelemetry OTLP, 1000 a post',
   ]);
 });
 
@@ -78,5 +80,21 @@ test("the OpenTelemetry run gets the sandbox's own OpenTelemetry tracer, sending
     http_service: { http_uri: { uri: 'http://127.0.0.1:4318/v1/traces', cluster: 'jaeger_otlp', timeout: '1s' } },
     service_name: 'span-cost',
   });
-  assert.deepEqual(config.layered_runtime.layers[0].static_layer, { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 });
+  assert.deepEqual(config.layered_runtime.layers[0].static_layer, { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 1000 });
+});
+
+test("each tracer's shipped batch is its own mode, and every other size a mode of its own", () => {
+  assert.equal(envoyBatchMode('zipkin JSON', 25), 'zipkin JSON');
+  assert.equal(envoyBatchMode('zipkin JSON', 1000), 'zipkin JSON, 1000 a post');
+  assert.equal(envoyBatchMode('opentelemetry OTLP', 1000), 'opentelemetry OTLP');
+  assert.equal(envoyBatchMode('opentelemetry OTLP', 25), 'opentelemetry OTLP, 25 a post');
+  assert.equal(sdkBatchMode(512), 'opentelemetry');
+  assert.equal(sdkBatchMode(2048), 'opentelemetry, 2048 a post');
+});
+
+test("the SDK's shipped batch is the one the OpenTelemetry variant's services run with", () => {
+  for (const service of ['service1', 'service2'] as const) {
+    assert.equal(loadConfig(serviceEnvironment(VARIANTS.otel, service)).otel?.batch.maxExportBatchSize, SDK_SHIPPED_BATCH);
+  }
+  assert.equal(SDK_SHIPPED_BATCH, 512);
 });

@@ -171,7 +171,7 @@ test("swaps the native Jaeger plugin for Envoy's OpenTelemetry tracer: OTLP over
   assert.equal(config.static_resources.clusters.find((c: Json) => c.name === ZIPKIN_CLUSTER), undefined);
   assert.deepEqual(config.layered_runtime, {
     layers: [
-      { name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 25 } },
+      { name: 'opentelemetry_reporting', static_layer: { 'tracing.opentelemetry.flush_interval_ms': 1000, 'tracing.opentelemetry.min_flush_spans': 1000 } },
       { name: 'admin', admin_layer: {} },
     ],
   });
