@@ -4,7 +4,7 @@
  *   node --require ./dist/services/instrumentation.js dist/services/server.js
  *
  * With TRACER=opentelemetry it starts the SDK (opentelemetry.ts), so that its
- * instrumentation patches http and Express before the app loads them. With any
+ * instrumentation patches http before the app loads it. With any
  * other tracer, or OTEL_SDK_DISABLED=true, it does nothing. A bad setting is
  * left to server.ts, which stops with one line that names it.
  */

@@ -1,13 +1,13 @@
 /**
  * The OpenTelemetry SDK, as TRACER=opentelemetry runs it. instrumentation.ts starts
- * it before the app loads, so the instrumentation can patch http and Express:
+ * it before the app loads, so the instrumentation can patch http:
  *
  *   - spans: the http instrumentation makes the server span of every request
- *     (/healthz aside) and the client span of the call downstream; the Express
- *     instrumentation only names the server span after its route (GET /trace/:n)
- *     and makes no spans of its own (every layer type is ignored: the seven-hop
- *     trace has no room for middleware and router spans, and they would double
- *     its service spans);
+ *     (/healthz aside) and the client span of the call downstream, and names the
+ *     server span after the route the app puts in the request's RPC metadata
+ *     (tracing-opentelemetry.ts). The Express instrumentation is not loaded: it
+ *     would only name the route, and its middleware and router spans have no
+ *     place in the seven-hop trace (docs/versions.md);
  *   - context: W3C traceparent, tracestate and baggage, read from the request and
  *     written on the call by the instrumentation, through the active context;
  *   - batching: OTEL_BSP_* from config.ts, OTLP protobuf over HTTP to

@@ -6,7 +6,7 @@
  *                  service extracts the caller's context, starts its spans and
  *                  injects the context into its call, by hand;
  *   opentelemetry  (tracing-opentelemetry.ts): OpenTelemetry's instrumentation of
- *                  http and Express, started before the app loads
+ *                  http, started before the app loads
  *                  (instrumentation.ts), makes the spans and carries the context
  *                  itself; the style only adds what the sandbox shows beside it.
  *

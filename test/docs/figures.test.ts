@@ -42,3 +42,19 @@ test("the docs quote Jaeger's memory as the benchmark's last full run measured i
   }
   assert.doesNotMatch(read('jaeger/config.yaml'), /\d+ MiB/, 'the figure has one home, docs/tracing.md');
 });
+
+test("the README's cost row quotes each variant's CPU ratio as the benchmark's last full run measured it", () => {
+  const results = JSON.parse(read('bench/results.json'));
+  assert.equal(results.mode, 'full');
+  const row = read('README.md').split('\n').find((line) => line.startsWith('| measured cost'));
+  assert.ok(row, 'the README has a cost row');
+  const cells = row.split(' | ');
+  const outsideJaeger = (cpu: Record<string, number>) => Object.entries(cpu).reduce((sum, [name, us]) => (name === 'jaeger' ? sum : sum + us), 0);
+  for (const [tracer, column] of [['zipkin', 2], ['opentelemetry', 3]] as const) {
+    const pairs: Array<{ on: Record<string, number>; off: Record<string, number> }> = results.variants.find((v: { tracer: string }) => v.tracer === tracer).pairs;
+    const ratios = pairs.map((p) => outsideJaeger(p.on) / outsideJaeger(p.off)).sort((a, b) => a - b);
+    assert.equal(ratios.length, 3, 'three pairs: the middle one is the median');
+    const quoted = `×${ratios[1].toFixed(2)} CPU outside Jaeger (${ratios[0].toFixed(2)}–${ratios[2].toFixed(2)})`;
+    assert.ok(cells[column].startsWith(quoted), `${tracer}: "${quoted}" in "${cells[column]}"`);
+  }
+});

@@ -184,6 +184,24 @@ test('answers 502 when the downstream answers with an error status', async (t) =
   assert.match(await res.text(), /answered 503\n$/);
   const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
   assert.equal(tag(client, 'http.status_code'), 503);
+  assert.equal(tag(client, 'error'), true);
+  assert.deepEqual(client._logs.flatMap((l) => l.fields.map((f) => [f.key, f.value])), [
+    ['event', 'error'],
+    ['message', 'answered 503'],
+  ]);
+});
+
+test('a downstream 4xx leaves the client span without an error: only a failed call or a 5xx is one', async (t) => {
+  const downstream = await recordingDownstream(t, (res) => {
+    res.statusCode = 404;
+    res.end('no such thing');
+  });
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  await (await fetch(`${base}/trace/1`)).text();
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.equal(tag(client, 'http.status_code'), 404);
+  assert.equal(tag(client, 'error'), undefined);
+  assert.deepEqual(client._logs, []);
 });
 
 test('answers a bare 500 to an unexpected error and keeps serving', async (t) => {

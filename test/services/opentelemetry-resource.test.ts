@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { startOpenTelemetry } from '../../services/opentelemetry';
+import { withEnv } from './helpers';
+
+test("OTEL_SERVICE_NAME wins over the service's own name, and the instance id stays", async (t) => {
+  withEnv(t, { OTEL_SERVICE_NAME: 'checkout' });
+  const exporter = new InMemorySpanExporter();
+  const sdk = startOpenTelemetry({
+    serviceName: 'service1',
+    sampler: { name: 'always_on' },
+    batch: { scheduledDelayMillis: 1000, maxExportBatchSize: 512 },
+    processor: new SimpleSpanProcessor({ exporter }),
+    log: () => {},
+  });
+  t.after(() => sdk.shutdown());
+  sdk.provider.getTracer('test').startSpan('probe').end();
+  const [span] = exporter.getFinishedSpans() as ReadableSpan[];
+  assert.equal(span.resource.attributes['service.name'], 'checkout');
+  assert.match(String(span.resource.attributes['service.instance.id']), /^[0-9a-f-]{36}$/);
+  assert.throws(() => startOpenTelemetry({ serviceName: 'again', sampler: { name: 'always_on' }, batch: { scheduledDelayMillis: 1, maxExportBatchSize: 1 } }), {
+    message: 'the OpenTelemetry SDK is already started in this process',
+  });
+});
