@@ -79,9 +79,9 @@ test('host ports default to the documented ones and can be changed in .env', () 
       .filter((line) => /^\w+=/.test(line))
       .map((line) => line.split('=')),
   );
-  assert.deepEqual(env, { PROXY_PORT: '8000', ADMIN_PORT: '8001', JAEGER_UI_PORT: '16686', SAMPLING_PORT: '5778' });
-  assert.deepEqual(compose.services['front-envoy'].ports, ['${PROXY_PORT:-8000}:8000', '127.0.0.1:${ADMIN_PORT:-8001}:8001']);
-  assert.deepEqual(compose.services.jaeger.ports, ['${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
+  assert.deepEqual(env, { PUBLISH_ADDRESS: '127.0.0.1', PROXY_PORT: '8000', ADMIN_PORT: '8001', JAEGER_UI_PORT: '16686', SAMPLING_PORT: '5778' });
+  assert.deepEqual(compose.services['front-envoy'].ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${PROXY_PORT:-8000}:8000', '127.0.0.1:${ADMIN_PORT:-8001}:8001']);
+  assert.deepEqual(compose.services.jaeger.ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
 });
 
 test('Jaeger listens beyond localhost and reads the strategies from the mounted folder', () => {
