@@ -39,12 +39,12 @@ export function openTelemetryStyle(sdk: OpenTelemetrySdk | undefined, log: (line
     },
 
     close(done) {
-      if (!sdk) return done?.();
+      if (!sdk) return done();
       sdk.shutdown().then(
-        () => done?.(),
+        () => done(),
         (err: unknown) => {
           log(`opentelemetry: could not send the last spans: ${err instanceof Error ? err.message : String(err)}`);
-          done?.();
+          done();
         },
       );
     },

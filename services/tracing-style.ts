@@ -24,7 +24,7 @@ export interface Tracing {
   /** The request failed: a status of 500 or more marks its server span as an error, with the reason; a 4xx is the caller's and marks nothing. */
   failed(res: Response, status: number, err: unknown): void;
   /** Sends the spans still waiting, then calls done. */
-  close(done?: () => void): void;
+  close(done: () => void): void;
 }
 
 /** The response header that carries the trace id, for pasting into the Jaeger UI. */

@@ -46,6 +46,21 @@ test('answers without x-trace-id when the OpenTelemetry SDK is disabled', async 
   await new Promise<void>((resolve) => tracing.close(resolve));
 });
 
+test('with the OpenTelemetry SDK disabled a failed call is still answered 502, and close() calls back at once', async (t) => {
+  const tracing = createTracing({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry', otelDisabled: true });
+  const downstream = await recordingDownstream(t, (res) => {
+    res.statusCode = 503;
+    res.end('unavailable');
+  });
+  const { base } = await startApp(t, { tracing, config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 502);
+  assert.match(await res.text(), /answered 503\n$/);
+  let closed = false;
+  tracing.close(() => (closed = true));
+  assert.equal(closed, true);
+});
+
 test('with TRACER=opentelemetry and the SDK not started before the app, stops with one line that says how to start it', () => {
   assert.throws(() => createTracing({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry' }), {
     name: 'ConfigError',
@@ -189,6 +204,27 @@ test('answers 502 when the downstream answers with an error status', async (t) =
     ['event', 'error'],
     ['message', 'answered 503'],
   ]);
+});
+
+test('a downstream 500 makes the client span an error, as every 5xx does', async (t) => {
+  const downstream = await recordingDownstream(t, (res) => {
+    res.statusCode = 500;
+    res.end('broken');
+  });
+  const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  assert.equal((await fetch(`${base}/trace/1`)).status, 502);
+  const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
+  assert.equal(tag(client, 'error'), true);
+});
+
+test('any 2xx from the downstream, 299 too, is a success', async (t) => {
+  const downstream = await recordingDownstream(t, (res) => {
+    res.statusCode = 299;
+    res.end('fine');
+  });
+  const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
+  const res = await fetch(`${base}/trace/1`);
+  assert.equal(res.status, 200, await res.text());
 });
 
 test('a downstream 4xx leaves the client span without an error: only a failed call or a 5xx is one', async (t) => {

@@ -178,8 +178,39 @@ test('/healthz is not traced, and a 404 makes a server span named without a rout
 // A last check on the test's own tool: a plain fetch is instrumented, and would have written a context.
 test('the test\'s own requests are untraced only through untracedFetch', async (t) => {
   const downstream = await recordingDownstream(t);
+  const logged = sdkLog.length;
   await (await fetch(downstream.url)).text();
   assert.match(String(downstream.requests[0].traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  // A call the app did not make through its tracing keeps the instrumentation's name, and costs no log line.
+  const client = await pollUntil(() => {
+    const span = finished().find((s) => s.kind === SpanKind.CLIENT);
+    assert.ok(span, 'no client span yet');
+    return span;
+  }, 'the client span of the plain fetch');
+  assert.equal(client.name, 'GET');
+  assert.deepEqual(sdkLog.slice(logged), []);
+});
+
+test('an unexpected error is a bare 500, and its server span an error with the exception', async (t) => {
+  const config = testConfig({ tracer: 'opentelemetry', propagation: 'w3c' });
+  const deps = {
+    config,
+    tracing: createTracing(config),
+    fetch,
+    get hostname(): string {
+      throw new Error('no hostname today');
+    },
+    resolvedHostname: '127.0.0.1',
+  };
+  t.mock.method(console, 'error', () => {});
+  const base = await listen(t, createApp(deps));
+  const res = await untracedFetch(`${base}/service/1`);
+  assert.equal(res.status, 500);
+  assert.equal(await res.text(), 'Internal Server Error\n');
+  const { server } = await appSpans('GET /service/:n', { client: false });
+  assert.equal(server.status.code, SpanStatusCode.ERROR);
+  assert.equal(server.attributes['http.response.status_code'], 500);
+  assert.deepEqual(server.events.map((e) => [e.name, e.attributes?.['exception.message']]), [['exception', 'no hostname today']]);
 });
 
 // Last: it stops the SDK for the rest of the file.

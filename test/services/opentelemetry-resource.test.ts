@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import type http from 'node:http';
 import { test } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startOpenTelemetry } from '../../services/opentelemetry';
 import { withEnv } from './helpers';
 
-test("OTEL_SERVICE_NAME wins over the service's own name, and the instance id stays", async (t) => {
+test("OTEL_SERVICE_NAME wins over the service's own name, the instance id stays, and shutdown takes the instrumentation off http", async (t) => {
   withEnv(t, { OTEL_SERVICE_NAME: 'checkout' });
   const exporter = new InMemorySpanExporter();
   const sdk = startOpenTelemetry({
@@ -15,7 +16,6 @@ test("OTEL_SERVICE_NAME wins over the service's own name, and the instance id st
     processor: new SimpleSpanProcessor({ exporter }),
     log: () => {},
   });
-  t.after(() => sdk.shutdown());
   sdk.provider.getTracer('test').startSpan('probe').end();
   const [span] = exporter.getFinishedSpans() as ReadableSpan[];
   assert.equal(span.resource.attributes['service.name'], 'checkout');
@@ -23,4 +23,10 @@ test("OTEL_SERVICE_NAME wins over the service's own name, and the instance id st
   assert.throws(() => startOpenTelemetry({ serviceName: 'again', sampler: { name: 'always_on' }, batch: { scheduledDelayMillis: 1, maxExportBatchSize: 1 } }), {
     message: 'the OpenTelemetry SDK is already started in this process',
   });
+  // The instrumentation wraps http.request for the code that requires http after the SDK started, as the
+  // app does, and restores it on shutdown.
+  const { request } = require('node:http') as typeof http;
+  assert.equal('__wrapped' in request, true);
+  await sdk.shutdown();
+  assert.equal('__wrapped' in (require('node:http') as typeof http).request, false);
 });

@@ -119,6 +119,8 @@ test('OTEL_TRACES_SAMPLER gives the sampler the specification names', (t) => {
   assert.equal(decide({ name: 'traceidratio', ratio: 0.05 }, LOW_TRACE_ID), false);
   assert.equal(decide({ name: 'parentbased_traceidratio', ratio: 0 }, LOW_TRACE_ID), false);
   assert.equal(decide({ name: 'parentbased_traceidratio', ratio: 0 }, LOW_TRACE_ID, parent), true);
+  assert.equal(samplerFor({ name: 'always_off' }, 'service1').toString(), 'AlwaysOffSampler');
+  assert.match(samplerFor({ name: 'parentbased_always_off' }, 'service1').toString(), /^ParentBased\{root=AlwaysOffSampler,/);
   assert.match(samplerFor({ name: 'jaeger_remote', remote: { endpoint: 'http://127.0.0.1:1', pollingIntervalMs: 86_400_000, initialSamplingRate: 1 } }, 'service1').toString(), /^JaegerRemoteSampler\{endpoint=http:\/\/127\.0\.0\.1:1, serviceName=service1,/);
 });
 
