@@ -1,6 +1,10 @@
 /**
- * A small client for Jaeger's HTTP query API (/api/traces, /api/services), as
- * served on :16686 by Jaeger v2. Used by the tests, `npm run trace` and the bench.
+ * A small client for the query API Jaeger v2 keeps, /api/v3 on :16686: one trace
+ * by id, a search by service and time window, the list of services. (Jaeger's
+ * main branch after 2.20 removed the v1 search, services and operations
+ * endpoints: jaegertracing/jaeger#9260.) It answers in
+ * OTLP JSON, which this module reads into the plain spans the tools and tests
+ * use. Used by the tests, `npm run trace` and the bench.
  */
 import { httpGet, HttpTimeout } from '../lib/http';
 
@@ -29,54 +33,85 @@ export interface Trace {
   spans: Span[];
 }
 
-interface ApiSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references?: Array<{ refType: string; spanID: string }>;
-  startTime: number;
-  duration: number;
-  tags?: Array<{ key: string; value: string | number | boolean }>;
-  logs?: Array<{ timestamp: number; fields: Array<{ key: string; value: unknown }> }>;
-  processID: string;
+/** OTLP JSON, as /api/v3 writes it: ids in hex, times in nanoseconds as strings, attributes typed. */
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+}
+
+interface OtlpAttribute {
+  key: string;
+  value?: OtlpValue;
+}
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes?: OtlpAttribute[];
+  events?: Array<{ timeUnixNano: string; name: string }>;
+  status?: { code?: number | string };
+}
+
+interface OtlpTraces {
+  resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
 }
 
 /** Zipkin's "server send" and "client receive": the moment an Envoy span was finished. */
 const FINISH_EVENTS = new Set(['ss', 'cr']);
 
-interface ApiTrace {
-  traceID: string;
-  spans: ApiSpan[];
-  processes: Record<string, { serviceName: string }>;
-}
-
 export class JaegerUnavailable extends Error {}
+
+/** A search's window back from now: "90s", "5m", "1h". */
+export function lookbackMs(lookback: string): number {
+  const match = /^(\d+)(s|m|h)$/.exec(lookback);
+  if (!match) throw new Error(`lookback must be a number of s, m or h, got "${lookback}"`);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+}
 
 export class JaegerClient {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 3000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The trace, or undefined while Jaeger does not have it. */
   async trace(traceId: string): Promise<Trace | undefined> {
-    const res = await this.get(`/api/traces/${encodeURIComponent(traceId)}`);
+    const res = await this.get(`/api/v3/traces/${encodeURIComponent(traceId)}`);
     if (res.status === 404) return undefined;
-    const body = await this.json<{ data: ApiTrace[] | null }>(res);
-    const trace = body.data?.[0];
-    return trace ? normalize(trace) : undefined;
+    return groupByTrace(await this.json<{ result?: OtlpTraces }>(res))[0];
   }
 
-  /** The most recent traces that contain the service (and every given tag), newest first. */
+  /**
+   * The most recent traces that contain the service within the lookback (and, where given, a span
+   * with every tag), newest first. /api/v3 has no tag filter in Jaeger 2.13, so the tags are
+   * matched here, among the `limit` newest traces of the service.
+   */
   async traces(service: string, { limit = 20, lookback = '1h', tags = undefined as Record<string, string> | undefined } = {}): Promise<Trace[]> {
-    const query = new URLSearchParams({ service, limit: String(limit), lookback, ...(tags ? { tags: JSON.stringify(tags) } : {}) });
-    const body = await this.json<{ data: ApiTrace[] | null }>(await this.get(`/api/traces?${query}`));
-    return (body.data ?? []).map(normalize).sort((a, b) => rootStart(b) - rootStart(a));
+    const end = this.now();
+    const query = new URLSearchParams({
+      'query.service_name': service,
+      'query.start_time_min': new Date(end - lookbackMs(lookback)).toISOString(),
+      'query.start_time_max': new Date(end).toISOString(),
+      'query.num_traces': String(limit),
+    });
+    const res = await this.get(`/api/v3/traces?${query}`);
+    // A search that finds nothing is a 404 in /api/v3.
+    if (res.status === 404) return [];
+    const found = groupByTrace(await this.json<{ result?: OtlpTraces }>(res));
+    const tagged = tags ? found.filter((t) => t.spans.some((s) => Object.entries(tags).every(([k, v]) => String(s.tags[k]) === v))) : found;
+    return tagged.sort((a, b) => rootStart(b) - rootStart(a));
   }
 
   async services(): Promise<string[]> {
-    const body = await this.json<{ data: string[] | null }>(await this.get('/api/services'));
-    return body.data ?? [];
+    const body = await this.json<{ services?: string[] }>(await this.get('/api/v3/services'));
+    return body.services ?? [];
   }
 
   uiLink(traceId: string): string {
@@ -113,25 +148,54 @@ export class JaegerClient {
   }
 }
 
-function normalize(trace: ApiTrace): Trace {
-  const spans = trace.spans.map((s): Span => {
-    const tags = Object.fromEntries((s.tags ?? []).map((t) => [t.key, t.value]));
-    const finish = (s.logs ?? []).find((l) => l.fields.some((f) => f.key === 'event' && FINISH_EVENTS.has(String(f.value))));
-    return {
-      traceId: s.traceID,
-      spanId: s.spanID,
-      parentId: s.references?.find((r) => r.refType === 'CHILD_OF')?.spanID,
-      service: trace.processes[s.processID]?.serviceName ?? '?',
-      operation: s.operationName,
-      startUs: s.startTime,
-      durationUs: s.duration,
-      ...(finish ? { finishUs: finish.timestamp } : {}),
-      tags,
-      error: tags.error === true || tags.error === 'true',
-    };
-  });
-  spans.sort((a, b) => a.startUs - b.startUs);
-  return { traceId: trace.traceID, spans };
+function attributeValue(value: OtlpValue | undefined): string | number | boolean {
+  if (value?.stringValue !== undefined) return value.stringValue;
+  if (value?.intValue !== undefined) return Number(value.intValue);
+  if (value?.doubleValue !== undefined) return value.doubleValue;
+  if (value?.boolValue !== undefined) return value.boolValue;
+  return '';
+}
+
+const attributesOf = (attributes: OtlpAttribute[] = []) => Object.fromEntries(attributes.map((a) => [a.key, attributeValue(a.value)]));
+
+/**
+ * A 64-bit id (jaeger-client, Envoy's Zipkin tracer) comes back from /api/v3 as 128 bits with
+ * the high half zero; the tracers and x-trace-id write it as 16 hex digits, and so does this.
+ */
+const shortId = (id: string) => (id.length === 32 && id.startsWith('0'.repeat(16)) ? id.slice(16) : id);
+
+const micros = (nanos: string) => Math.round(Number(BigInt(nanos) / 1000n));
+
+/** The OTLP status code of an error: 2, or its name. */
+const isErrorStatus = (code: number | string | undefined) => code === 2 || code === 'STATUS_CODE_ERROR';
+
+/** The spans of an OTLP answer, one trace per trace id (a search answers with all of them in one). */
+function groupByTrace(body: { result?: OtlpTraces }): Trace[] {
+  const traces = new Map<string, Span[]>();
+  for (const resourceSpans of body.result?.resourceSpans ?? []) {
+    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '?');
+    for (const scope of resourceSpans.scopeSpans ?? []) {
+      for (const s of scope.spans ?? []) {
+        const tags = attributesOf(s.attributes);
+        const finish = (s.events ?? []).find((e) => FINISH_EVENTS.has(e.name));
+        const startUs = micros(s.startTimeUnixNano);
+        const span: Span = {
+          traceId: shortId(s.traceId),
+          spanId: s.spanId,
+          ...(s.parentSpanId ? { parentId: s.parentSpanId } : {}),
+          service,
+          operation: s.name,
+          startUs,
+          durationUs: micros(s.endTimeUnixNano) - startUs,
+          ...(finish ? { finishUs: micros(finish.timeUnixNano) } : {}),
+          tags,
+          error: isErrorStatus(s.status?.code) || tags.error === true || tags.error === 'true',
+        };
+        traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
+      }
+    }
+  }
+  return [...traces].map(([traceId, spans]) => ({ traceId, spans: spans.sort((a, b) => a.startUs - b.startUs) }));
 }
 
 /** The HTTP status a span records: http.status_code (Envoy, jaeger-client) or http.response.status_code (OpenTelemetry's conventions). */

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   console.log(`local sandbox running, the ${variant.name} variant (logs in ${sandbox.group.logDir}):
   proxy      ${PROXY_URL}        try: curl -v ${PROXY_URL}/trace/1
   admin      ${FRONT_ADMIN_URL}
-  jaeger     ${JAEGER_QUERY_URL}/api/traces/<x-trace-id>   (the query API; this build has no UI)
+  jaeger     ${JAEGER_QUERY_URL}/api/v3/traces/<x-trace-id>   (the query API; this build has no UI)
   sampling   ${JAEGER_SAMPLING_URL}/sampling?service=service1 (edit ${sandbox.strategiesFile})
 Ctrl-C stops everything.`);
 }

@@ -91,3 +91,19 @@ test('the checks find an import the wrong way and a circle', () => {
     'topology/y.ts',
   ]);
 });
+
+test('nothing calls the query endpoints Jaeger removed after 2.20 (jaegertracing/jaeger#9260): every read goes through /api/v3', () => {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter((f) => /\.(md|ts|ya?ml|sh)$/.test(f) && f !== 'test/config/layout.test.ts');
+  const removed = /\/api\/(traces|services|operations)\b/;
+  const offenders = files.flatMap((f) =>
+    readFileSync(path.join(ROOT, f), 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (removed.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+  );
+  assert.deepEqual(offenders, []);
+  assert.match(readFileSync(path.join(ROOT, 'tools', 'jaeger.ts'), 'utf8'), /\/api\/v3\/traces/);
+});

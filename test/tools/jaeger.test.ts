@@ -2,57 +2,65 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
-import { describeTrace, httpStatus, JaegerClient, JaegerUnavailable, spanTree, Trace } from '../../tools/jaeger';
+import { describeTrace, httpStatus, JaegerClient, JaegerUnavailable, lookbackMs, spanTree, Trace } from '../../tools/jaeger';
 import { listen } from '../services/helpers';
 
-/** Two spans as Jaeger's query API returns them for this sandbox: an Envoy one (Zipkin) and a Node one. */
+/** An OTLP attribute as /api/v3 writes it. */
+const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+const int = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
+const resource = (service: string, spans: object[]) => ({ resource: { attributes: [str('service.name', service)] }, scopeSpans: [{ scope: {}, spans }] });
+
+/**
+ * Two spans of one trace as Jaeger 2.13's /api/v3 returns them for this sandbox: an Envoy one
+ * (Zipkin, 64-bit ids, its "ss" annotation an event) and a Node one that failed.
+ */
 const answer = {
-  data: [
-    {
-      traceID: 'a1',
-      processes: { p1: { serviceName: 'service1' }, p2: { serviceName: 'service1' } },
-      spans: [
+  result: {
+    resourceSpans: [
+      resource('service1', [
         {
-          traceID: 'a1',
-          spanID: 'e1',
-          operationName: 'ingress service1',
-          references: [],
-          startTime: 1_795_620_298_128_856,
-          duration: 14_974,
-          tags: [{ key: 'guid:x-request-id', value: 'r1' }, { key: 'http.status_code', value: '200' }],
-          logs: [{ timestamp: 1_795_620_298_143_912, fields: [{ key: 'event', type: 'string', value: 'ss' }] }],
-          processID: 'p1',
+          traceId: '000000000000000000000000000000a1',
+          spanId: '00000000000000e1',
+          name: 'ingress service1',
+          kind: 2,
+          startTimeUnixNano: '1795620298128856000',
+          endTimeUnixNano: '1795620298143830000',
+          attributes: [str('guid:x-request-id', 'r1'), str('http.status_code', '200')],
+          events: [{ timeUnixNano: '1795620298143912000', name: 'ss' }],
+          status: {},
         },
+      ]),
+      resource('service1', [
         {
-          traceID: 'a1',
-          spanID: 'n1',
-          operationName: 'GET /trace/:n',
-          references: [{ refType: 'CHILD_OF', traceID: 'a1', spanID: 'e1' }],
-          startTime: 1_795_620_298_130_299,
-          duration: 13_113,
-          tags: [{ key: 'error', value: true }],
-          logs: [{ timestamp: 1_795_620_298_131_000, fields: [{ key: 'event', type: 'string', value: 'error' }] }],
-          processID: 'p2',
+          traceId: '000000000000000000000000000000a1',
+          spanId: '00000000000000b1',
+          parentSpanId: '00000000000000e1',
+          name: 'GET /trace/:n',
+          kind: 2,
+          startTimeUnixNano: '1795620298130299000',
+          endTimeUnixNano: '1795620298143412999',
+          attributes: [int('http.response.status_code', 502)],
+          events: [{ timeUnixNano: '1795620298131000000', name: 'exception' }],
+          status: { code: 2 },
         },
-      ],
-    },
-  ],
+      ]),
+    ],
+  },
 };
 
-test('reads a trace from the query API, with the finish an Envoy span logged', async (t) => {
+test('reads a trace from /api/v3, in OTLP JSON, with the finish an Envoy span logged', async (t) => {
   const base = await listen(t, (req, res) => {
-    assert.equal(req.url, '/api/traces/a1');
+    assert.equal(req.url, '/api/v3/traces/a1');
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(answer));
   });
   const trace = await new JaegerClient(base).trace('a1');
   assert.deepEqual(trace, {
-    traceId: 'a1',
+    traceId: '00000000000000a1',
     spans: [
       {
-        traceId: 'a1',
-        spanId: 'e1',
-        parentId: undefined,
+        traceId: '00000000000000a1',
+        spanId: '00000000000000e1',
         service: 'service1',
         operation: 'ingress service1',
         startUs: 1_795_620_298_128_856,
@@ -62,44 +70,41 @@ test('reads a trace from the query API, with the finish an Envoy span logged', a
         error: false,
       },
       {
-        traceId: 'a1',
-        spanId: 'n1',
-        parentId: 'e1',
+        traceId: '00000000000000a1',
+        spanId: '00000000000000b1',
+        parentId: '00000000000000e1',
         service: 'service1',
         operation: 'GET /trace/:n',
         startUs: 1_795_620_298_130_299,
         durationUs: 13_113,
-        tags: { error: true },
+        tags: { 'http.response.status_code': 502 },
         error: true,
       },
     ],
   });
 });
 
-test("reads a client Envoy span's finish from its cr log, and ignores other events", async (t) => {
-  const clientSpan = {
-    traceID: 'a2',
-    spanID: 'c1',
-    operationName: 'egress service2',
-    references: [],
-    startTime: 1_000_000,
-    duration: 2_000,
-    tags: [],
-    logs: [
-      { timestamp: 1_000_500, fields: [{ key: 'event', type: 'string', value: 'cs' }] },
-      { timestamp: 1_002_700, fields: [{ key: 'event', type: 'string', value: 'cr' }] },
-    ],
-    processID: 'p1',
-  };
-  const other = { ...clientSpan, spanID: 'c2', logs: [{ timestamp: 1_009_000, fields: [{ key: 'event', type: 'string', value: 'sr' }] }] };
-  const base = await listen(t, (_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ data: [{ traceID: 'a2', processes: { p1: { serviceName: 'service1' } }, spans: [clientSpan, other] }] }));
-  });
-  const trace = await new JaegerClient(base).trace('a2');
+const otlpSpan = (spanId: string, startUs: number, extra: object = {}) => ({
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId,
+  name: `op ${spanId}`,
+  startTimeUnixNano: `${startUs}000`,
+  endTimeUnixNano: `${startUs + 10}000`,
+  ...extra,
+});
+
+test("reads a client Envoy span's finish from its cr event, and ignores other events", async (t) => {
+  const client = otlpSpan('c1', 1_000_000, { events: [{ timeUnixNano: '1000500000', name: 'cs' }, { timeUnixNano: '1002700000', name: 'cr' }] });
+  const other = otlpSpan('c2', 1_000_000, { events: [{ timeUnixNano: '1009000000', name: 'sr' }] });
+  const { base } = await answering(t, 200, { result: { resourceSpans: [resource('service1', [client, other])] } });
+  const trace = await new JaegerClient(base).trace('0af7651916cd43dd8448eb211c80319c');
+  assert.equal(trace?.traceId, '0af7651916cd43dd8448eb211c80319c', 'a 128-bit id stays whole');
   assert.equal(trace?.spans.find((s) => s.spanId === 'c1')?.finishUs, 1_002_700);
   assert.equal(trace?.spans.find((s) => s.spanId === 'c2')?.finishUs, undefined);
 });
+
+/** The moment the searches below are made at, and the window they ask for. */
+const NOW = Date.parse('2026-12-05T10:00:00.000Z');
 
 test('a Jaeger that takes too long is named with the call, the time it was given and what to try', async (t) => {
   const server = http.createServer(() => {}); // never answers
@@ -109,8 +114,8 @@ test('a Jaeger that takes too long is named with the call, the time it was given
     server.close();
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await assert.rejects(new JaegerClient(base, 200).traces('front-proxy', { limit: 7000 }), {
-    message: `Jaeger at ${base} did not answer GET /api/traces?service=front-proxy&limit=7000&lookback=1h within 200 ms (a busy machine? ask for fewer traces, or try again)`,
+  await assert.rejects(new JaegerClient(base, 200, () => NOW).traces('front-proxy', { limit: 7000 }), {
+    message: `Jaeger at ${base} did not answer GET /api/v3/traces?query.service_name=front-proxy&query.start_time_min=2026-12-05T09%3A00%3A00.000Z&query.start_time_max=202 within 200 ms (a busy machine? ask for fewer traces, or try again)`,
   });
 });
 
@@ -126,32 +131,58 @@ async function answering(t: TestContext, status: number, body: unknown): Promise
   return { base, asked };
 }
 
-const apiSpan = (spanID: string, startTime: number, extra: object = {}) => ({
-  traceID: 't',
-  spanID,
-  operationName: `op ${spanID}`,
-  startTime,
-  duration: 10,
-  processID: 'p1',
-  ...extra,
-});
-
-test('lists traces newest first, asking with the defaults or the given limit, lookback and tags', async (t) => {
-  const older = { traceID: 'old', processes: { p1: { serviceName: 'front-proxy' } }, spans: [apiSpan('o1', 1_000)] };
-  const newer = { traceID: 'new', processes: { p1: { serviceName: 'front-proxy' } }, spans: [apiSpan('n1', 5_000)] };
-  const empty = { traceID: 'none', processes: {}, spans: [] };
-  const { base, asked } = await answering(t, 200, { data: [empty, older, newer] });
-  const client = new JaegerClient(base);
-  assert.deepEqual((await client.traces('front-proxy')).map((tr) => tr.traceId), ['new', 'old', 'none']);
-  await client.traces('service1', { limit: 3, lookback: '5m', tags: { 'guid:x-request-id': 'r1' } });
+test('a search answers with the spans of many traces in one: they are told apart by trace id, newest first', async (t) => {
+  const span = (traceId: string, spanId: string, startUs: number) => otlpSpan(spanId, startUs, { traceId });
+  const search = {
+    result: {
+      resourceSpans: [
+        resource('front-proxy', [span('0000000000000000000000000000000b', 'o1', 1_000), span('0000000000000000000000000000000c', 'n1', 5_000)]),
+        resource('service1', [span('0000000000000000000000000000000b', 'o2', 1_500)]),
+      ],
+    },
+  };
+  const { base, asked } = await answering(t, 200, search);
+  const client = new JaegerClient(base, 3000, () => NOW);
+  const traces = await client.traces('front-proxy');
+  assert.deepEqual(
+    traces.map((tr) => [tr.traceId, tr.spans.map((s) => `${s.service} ${s.spanId}`)]),
+    [
+      ['000000000000000c', ['front-proxy n1']],
+      ['000000000000000b', ['front-proxy o1', 'service1 o2']],
+    ],
+  );
+  await client.traces('service1', { limit: 3, lookback: '5m' });
   assert.deepEqual(asked, [
-    '/api/traces?service=front-proxy&limit=20&lookback=1h',
-    '/api/traces?service=service1&limit=3&lookback=5m&tags=%7B%22guid%3Ax-request-id%22%3A%22r1%22%7D',
+    '/api/v3/traces?query.service_name=front-proxy&query.start_time_min=2026-12-05T09%3A00%3A00.000Z&query.start_time_max=2026-12-05T10%3A00%3A00.000Z&query.num_traces=20',
+    '/api/v3/traces?query.service_name=service1&query.start_time_min=2026-12-05T09%3A55%3A00.000Z&query.start_time_max=2026-12-05T10%3A00%3A00.000Z&query.num_traces=3',
   ]);
 });
 
+test('a search for tags keeps the traces with a span that has every one of them', async (t) => {
+  const tagged = (traceId: string, attributes: object[]) => otlpSpan(`s${traceId}`, 1_000, { traceId, attributes });
+  const search = {
+    result: {
+      resourceSpans: [
+        resource('front-proxy', [
+          tagged('0000000000000000000000000000000a', [str('guid:x-request-id', 'r1'), int('http.status_code', 200)]),
+          tagged('0000000000000000000000000000000b', [str('guid:x-request-id', 'r2'), int('http.status_code', 200)]),
+          tagged('0000000000000000000000000000000c', [str('guid:x-request-id', 'r1')]),
+        ]),
+      ],
+    },
+  };
+  const { base } = await answering(t, 200, search);
+  const found = await new JaegerClient(base).traces('front-proxy', { tags: { 'guid:x-request-id': 'r1', 'http.status_code': '200' } });
+  assert.deepEqual(found.map((tr) => tr.traceId), ['000000000000000a']);
+});
+
+test('a search that finds nothing is a 404 in /api/v3, and reads as no traces', async (t) => {
+  const { base } = await answering(t, 404, { error: { httpCode: 404, message: 'No traces found' } });
+  assert.deepEqual(await new JaegerClient(base).traces('front-proxy'), []);
+});
+
 test('reads no traces and no services from an empty answer', async (t) => {
-  const { base } = await answering(t, 200, { data: null });
+  const { base } = await answering(t, 200, {});
   const client = new JaegerClient(base);
   assert.deepEqual(await client.traces('front-proxy'), []);
   assert.deepEqual(await client.services(), []);
@@ -159,25 +190,25 @@ test('reads no traces and no services from an empty answer', async (t) => {
 });
 
 test('lists the services Jaeger knows, and links a trace in its UI', async (t) => {
-  const { base, asked } = await answering(t, 200, { data: ['front-proxy', 'service1'] });
+  const { base, asked } = await answering(t, 200, { services: ['front-proxy', 'service1'] });
   const client = new JaegerClient(base);
   assert.deepEqual(await client.services(), ['front-proxy', 'service1']);
-  assert.deepEqual(asked, ['/api/services']);
+  assert.deepEqual(asked, ['/api/v3/services']);
   assert.equal(client.uiLink('abc'), `${base}/trace/abc`);
 });
 
-test('a trace Jaeger does not have (404, or an empty list) is undefined', async (t) => {
-  const missing = await answering(t, 404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+test('a trace Jaeger does not have (404, or an empty answer) is undefined', async (t) => {
+  const missing = await answering(t, 404, { error: { httpCode: 404, message: 'trace not found' } });
   assert.equal(await new JaegerClient(missing.base).trace('a1'), undefined);
-  const empty = await answering(t, 200, { data: [] });
+  const empty = await answering(t, 200, { result: { resourceSpans: [] } });
   assert.equal(await new JaegerClient(empty.base).trace('a1'), undefined);
 });
 
 test('an error status, a body that is not JSON, and a refused connection each give one line', async (t) => {
-  const failing = await answering(t, 500, { data: ['x'] });
+  const failing = await answering(t, 500, { services: ['x'] });
   await assert.rejects(new JaegerClient(failing.base).services(), {
     name: 'Error',
-    message: `Jaeger at ${failing.base} answered 500 to ${failing.base}/api/services`,
+    message: `Jaeger at ${failing.base} answered 500 to ${failing.base}/api/v3/services`,
   });
   const garbled = await answering(t, 200, '<html>');
   await assert.rejects(new JaegerClient(garbled.base).services(), (err: Error) => {
@@ -197,7 +228,7 @@ test('an error status, a body that is not JSON, and a refused connection each gi
 test('a body that stops halfway times out naming the call, and a long call is cut at 120 characters', async (t) => {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"data": ['); // and never the rest
+    res.write('{"result": {'); // and never the rest
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
@@ -206,39 +237,47 @@ test('a body that stops halfway times out naming the call, and a long call is cu
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await assert.rejects(new JaegerClient(base, 200).trace('a1'), {
-    message: `Jaeger at ${base} did not answer GET /api/traces/a1 within 200 ms (a busy machine? ask for fewer traces, or try again)`,
+    message: `Jaeger at ${base} did not answer GET /api/v3/traces/a1 within 200 ms (a busy machine? ask for fewer traces, or try again)`,
   });
   const long = 's'.repeat(200);
-  const cut = `/api/traces?service=${long}`.slice(0, 120);
+  const cut = `/api/v3/traces?query.service_name=${long}`.slice(0, 120);
   assert.equal(cut.length, 120);
   await assert.rejects(new JaegerClient(base, 200).traces(long), {
     message: `Jaeger at ${base} did not answer GET ${cut} within 200 ms (a busy machine? ask for fewer traces, or try again)`,
   });
 });
 
-test('reads parents from CHILD_OF only, services from the processes, errors from the tag, and orders spans by start', async (t) => {
+test('reads parents from parentSpanId, services from the resource, errors from the status (or an error tag), and orders spans by start', async (t) => {
   const spans = [
-    apiSpan('late', 3_000, { references: [{ refType: 'FOLLOWS_FROM', spanID: 'x' }, { refType: 'CHILD_OF', spanID: 'early' }], tags: [{ key: 'error', value: 'true' }] }),
-    apiSpan('early', 1_000, { processID: 'gone', tags: [{ key: 'error', value: false }] }),
-    apiSpan('follows', 2_000, {
-      references: [{ refType: 'FOLLOWS_FROM', spanID: 'early' }],
-      logs: [
-        { timestamp: 2_004, fields: [{ key: 'message', value: 'ss' }] },
-        { timestamp: 2_009, fields: [{ key: 'event', value: 'ss' }, { key: 'note', value: 'sent' }] },
-      ],
+    otlpSpan('late', 3_000, { parentSpanId: 'early', status: { code: 'STATUS_CODE_ERROR' } }),
+    otlpSpan('tagged', 2_500, { parentSpanId: 'early', attributes: [{ key: 'error', value: { boolValue: true } }], status: { code: 1 } }),
+    otlpSpan('follows', 2_000, {
+      parentSpanId: '',
+      attributes: [{ key: 'ratio', value: { doubleValue: 0.5 } }, { key: 'empty', value: {} }],
+      events: [{ timeUnixNano: '2004000', name: 'message' }, { timeUnixNano: '2009000', name: 'ss' }],
     }),
   ];
-  const { base } = await answering(t, 200, { data: [{ traceID: 't', processes: { p1: { serviceName: 'service2' } }, spans }] });
-  const trace = await new JaegerClient(base).trace('t');
-  assert.deepEqual(trace?.spans.find((s) => s.spanId === 'follows')?.tags, {}, 'a span without tags has none');
+  const orphanResource = { scopeSpans: [{ spans: [otlpSpan('early', 1_000, { attributes: [{ key: 'error', value: { stringValue: 'false' } }] })] }] };
+  const { base } = await answering(t, 200, { result: { resourceSpans: [resource('service2', spans), orphanResource] } });
+  const trace = await new JaegerClient(base).trace('0af7651916cd43dd8448eb211c80319c');
+  assert.deepEqual(trace?.spans.find((s) => s.spanId === 'late')?.tags, {}, 'a span without attributes has no tags');
+  assert.deepEqual(trace?.spans.find((s) => s.spanId === 'follows')?.tags, { ratio: 0.5, empty: '' });
   assert.deepEqual(
     trace?.spans.map((s) => [s.spanId, s.parentId, s.service, s.error, s.finishUs]),
     [
       ['early', undefined, '?', false, undefined],
       ['follows', undefined, 'service2', false, 2_009],
+      ['tagged', 'early', 'service2', true, undefined],
       ['late', 'early', 'service2', true, undefined],
     ],
   );
+});
+
+test('a lookback is a number of seconds, minutes or hours; anything else is refused in one line', () => {
+  assert.equal(lookbackMs('90s'), 90_000);
+  assert.equal(lookbackMs('5m'), 300_000);
+  assert.equal(lookbackMs('1h'), 3_600_000);
+  for (const bad of ['1d', 'm', '5 m', '-5m', '']) assert.throws(() => lookbackMs(bad), { message: `lookback must be a number of s, m or h, got "${bad}"` });
 });
 
 const span = (spanId: string, parentId: string | undefined, extra: Partial<Trace['spans'][0]> = {}) => ({

@@ -7,10 +7,11 @@ import { listen } from '../services/helpers';
 /** A Jaeger that has the traces in `kept`, which the test may change. */
 async function jaegerWith(t: Parameters<typeof listen>[0], kept: Set<string>): Promise<JaegerClient> {
   const base = await listen(t, (req, res) => {
-    const id = /\/api\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '';
+    const id = /\/api\/v3\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? '';
     res.statusCode = kept.has(id) ? 200 : 404;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(kept.has(id) ? { data: [{ traceID: id, spans: [], processes: {} }] } : { data: null }));
+    // As /api/v3 answers: the trace's spans in OTLP JSON, or a 404.
+    res.end(JSON.stringify(kept.has(id) ? { result: { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id.padStart(32, '0'), spanId: '00000000000000a1', name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' }] }] }] } } : { error: { httpCode: 404, message: 'trace not found' } }));
   });
   return new JaegerClient(base);
 }

@@ -99,11 +99,11 @@ test('with --count-traces, says how many of the answered requests\' traces Jaege
   // Jaeger has the odd-numbered traces, and from the second look on every one: the count settles at once.
   let looks = 0;
   const jaeger = await listen(t, (req, res) => {
-    const id = Number(/\/api\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? 'x');
+    const id = Number(/\/api\/v3\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? 'x');
     const kept = id % 2 === 1 || ++looks > 10;
     res.statusCode = kept ? 200 : 404;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(kept ? { data: [{ traceID: String(id), spans: [], processes: {} }] } : { data: null }));
+    res.end(JSON.stringify(kept ? { result: { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: String(id).padStart(32, '0'), spanId: '00000000000000a1', name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' }] }] }] } } : { error: { httpCode: 404, message: 'trace not found' } }));
   });
   const run = startProcess(t, process.execPath, [CLI, '--rps', '10', '--duration', '1', '--target', service, '--count-traces', '--jaeger', jaeger]);
   assert.equal(await run.exited, 0, run.stderr());

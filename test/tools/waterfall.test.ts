@@ -49,25 +49,23 @@ test('formats durations in µs below a millisecond', () => {
   assert.equal(formatDuration(1500), '1.50 ms');
 });
 
+/** The trace above as Jaeger's /api/v3 answers it: OTLP JSON, one resource a service. */
 function apiTrace() {
-  return {
-    data: [
-      {
-        traceID: 'feed',
-        processes: { p1: { serviceName: 'front-proxy' }, p2: { serviceName: 'service1' } },
-        spans: trace.spans.map((s) => ({
-          traceID: 'feed',
-          spanID: s.spanId,
-          operationName: s.operation,
-          references: s.parentId ? [{ refType: 'CHILD_OF', spanID: s.parentId }] : [],
-          startTime: s.startUs,
-          duration: s.durationUs,
-          tags: Object.entries(s.tags).map(([key, value]) => ({ key, value })),
-          processID: s.service === 'front-proxy' ? 'p1' : 'p2',
-        })),
-      },
-    ],
-  };
+  const otlp = (s: (typeof trace.spans)[number]) => ({
+    traceId: s.traceId,
+    spanId: s.spanId,
+    ...(s.parentId ? { parentSpanId: s.parentId } : {}),
+    name: s.operation,
+    startTimeUnixNano: `${s.startUs}000`,
+    endTimeUnixNano: `${s.startUs + s.durationUs}000`,
+    attributes: Object.entries(s.tags).map(([key, value]) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: String(value) } })),
+    status: s.error ? { code: 2 } : {},
+  });
+  const ofService = (service: string) => ({
+    resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+    scopeSpans: [{ scope: {}, spans: trace.spans.filter((s) => s.service === service).map(otlp) }],
+  });
+  return { result: { resourceSpans: [ofService('front-proxy'), ofService('service1')] } };
 }
 
 test('npm run trace fetches a trace from the Jaeger query API and ends with its UI link', async (t) => {
@@ -88,7 +86,12 @@ test('npm run trace fetches a trace from the Jaeger query API and ends with its 
   assert.equal(two.status, 0, two.stderr);
   assert.equal(two.stdout.match(/^trace feed: 3 spans/gm)?.length, 2, 'both drawn, one under the other');
   assert.equal(two.stdout.match(/^Jaeger UI: /gm)?.length, 2);
-  assert.deepEqual(asked, ['/api/traces/feed', '/api/traces?service=front-proxy&limit=1&lookback=1h', '/api/traces/feed', '/api/traces/beef']);
+  assert.deepEqual(asked.map((url) => url.replace(/&query\.start_time_m(in|ax)=[^&]+/g, '')), [
+    '/api/v3/traces/feed',
+    '/api/v3/traces?query.service_name=front-proxy&query.num_traces=1',
+    '/api/v3/traces/feed',
+    '/api/v3/traces/beef',
+  ]);
 });
 
 test('npm run trace says in one line that Jaeger did not answer, or has no such trace', async (t) => {
@@ -97,7 +100,7 @@ test('npm run trace says in one line that Jaeger did not answer, or has no such 
   assert.match(down.stderr, /^npm run trace: Jaeger at http:\/\/127\.0\.0\.1:9 did not answer \([^)]+\)\n$/);
   const jaeger = await listen(t, (_req, res) => {
     res.statusCode = 404;
-    res.end('{"data":null}');
+    res.end('{"error":{"httpCode":404,"message":"trace not found"}}');
   });
   const missing = await run(t, [CLI, 'abc', '--jaeger', jaeger]);
   assert.equal(missing.status, 1);
