@@ -189,7 +189,8 @@ function groupByTrace(body: { result?: OtlpTraces }): Trace[] {
           durationUs: micros(s.endTimeUnixNano) - startUs,
           ...(finish ? { finishUs: micros(finish.timeUnixNano) } : {}),
           tags,
-          error: isErrorStatus(s.status?.code) || tags.error === true || tags.error === 'true',
+          // Jaeger turns a tracer's error tag (jaeger-client's, Envoy's) into the span's status.
+          error: isErrorStatus(s.status?.code),
         };
         traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
       }
