@@ -171,6 +171,7 @@ function ratioArg(raw: string | undefined): number {
 function readOtelEnv(env: Env): { sampler: OtelSampler; batch: OtelBatch } {
   httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  integer(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, 600_000);
   const name = oneOf(env, 'OTEL_TRACES_SAMPLER', OTEL_SAMPLERS, 'parentbased_always_on');
   let sampler: OtelSampler;
   if (name === 'jaeger_remote') sampler = { name, remote: jaegerRemoteArg(env.OTEL_TRACES_SAMPLER_ARG) };

@@ -50,6 +50,8 @@ const bad: Array<[Record<string, string>, RegExp]> = [
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ URL, got "jaeger:4318"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://x' }, /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:\/\/ URL/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_SCHEDULE_DELAY: 'soon' }, /^OTEL_BSP_SCHEDULE_DELAY must be a whole number, got "soon"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TIMEOUT: '20s' }, /^OTEL_EXPORTER_OTLP_TIMEOUT must be a whole number, got "20s"$/],
+  [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, /^OTEL_EXPORTER_OTLP_TIMEOUT must be between 1 and 600000, got 0$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' }, /^OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be between 1 and 2048, got 0$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }, /^OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 for a ratio sampler, got "1.5"$/],
   [{ SERVICE_NAME: '1', TRACER: 'opentelemetry', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' }, /^OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 for a ratio sampler, got "half"$/],
