@@ -1,6 +1,6 @@
 /**
- * The instrumented style (TRACER=opentelemetry): the http and Express
- * instrumentation started by instrumentation.ts make the server and client spans
+ * The instrumented style (TRACER=opentelemetry): the http instrumentation
+ * started by instrumentation.ts makes the server and client spans
  * and carry the context through the active context. What the sandbox shows
  * beside them uses the OpenTelemetry API here, and only here: the route that
  * names the server span, the trace id in the answer, the labs' name and tags for

@@ -8,7 +8,7 @@ import { DownstreamError, HttpError } from '../../services/errors';
 import { nowMs } from '../../services/span-timing';
 import { createTracing } from '../../services/tracing';
 import { openTracingStyle } from '../../services/tracing-opentracing';
-import { listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
+import { answering, listen, recordingDownstream, spanNamed, startApp, tag, testConfig, testTracer } from './helpers';
 
 test('answers /service/1 with the service number, host names and the trace id', async (t) => {
   const { base, spans } = await startApp(t);
@@ -48,10 +48,7 @@ test('answers without x-trace-id when the OpenTelemetry SDK is disabled', async 
 
 test('with the OpenTelemetry SDK disabled a failed call is still answered 502, and close() calls back at once', async (t) => {
   const tracing = createTracing({ serviceNumber: '1', propagation: 'w3c', tracer: 'opentelemetry', otelDisabled: true });
-  const downstream = await recordingDownstream(t, (res) => {
-    res.statusCode = 503;
-    res.end('unavailable');
-  });
+  const downstream = await recordingDownstream(t, answering(503, 'unavailable'));
   const { base } = await startApp(t, { tracing, config: { downstreamUrl: downstream.url } });
   const res = await fetch(`${base}/trace/1`);
   assert.equal(res.status, 502);
@@ -189,10 +186,7 @@ test('answers 504 when the downstream is slower than the timeout, and does not h
 });
 
 test('answers 502 when the downstream answers with an error status', async (t) => {
-  const downstream = await recordingDownstream(t, (res) => {
-    res.statusCode = 503;
-    res.end('unavailable');
-  });
+  const downstream = await recordingDownstream(t, answering(503, 'unavailable'));
   const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   const res = await fetch(`${base}/trace/1`);
   assert.equal(res.status, 502);
@@ -207,10 +201,7 @@ test('answers 502 when the downstream answers with an error status', async (t) =
 });
 
 test('a downstream 500 makes the client span an error, as every 5xx does', async (t) => {
-  const downstream = await recordingDownstream(t, (res) => {
-    res.statusCode = 500;
-    res.end('broken');
-  });
+  const downstream = await recordingDownstream(t, answering(500, 'broken'));
   const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   assert.equal((await fetch(`${base}/trace/1`)).status, 502);
   const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');
@@ -218,20 +209,14 @@ test('a downstream 500 makes the client span an error, as every 5xx does', async
 });
 
 test('any 2xx from the downstream, 299 too, is a success', async (t) => {
-  const downstream = await recordingDownstream(t, (res) => {
-    res.statusCode = 299;
-    res.end('fine');
-  });
+  const downstream = await recordingDownstream(t, answering(299, 'fine'));
   const { base } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   const res = await fetch(`${base}/trace/1`);
   assert.equal(res.status, 200, await res.text());
 });
 
 test('a downstream 4xx leaves the client span without an error: only a failed call or a 5xx is one', async (t) => {
-  const downstream = await recordingDownstream(t, (res) => {
-    res.statusCode = 404;
-    res.end('no such thing');
-  });
+  const downstream = await recordingDownstream(t, answering(404, 'no such thing'));
   const { base, spans } = await startApp(t, { config: { downstreamUrl: downstream.url } });
   await (await fetch(`${base}/trace/1`)).text();
   const client = await pollUntil(() => spanNamed(spans, 'call downstream'), 'the client span');

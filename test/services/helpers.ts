@@ -68,6 +68,14 @@ export async function listen(t: TestContext, handler: http.RequestListener, watc
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A downstream's answer: this status, with this body. */
+export const answering =
+  (status: number, body: string) =>
+  (res: http.ServerResponse): void => {
+    res.statusCode = status;
+    res.end(body);
+  };
+
 /** A downstream service that records the headers of every request it gets. */
 export async function recordingDownstream(
   t: TestContext,

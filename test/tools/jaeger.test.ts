@@ -170,6 +170,7 @@ test('a search for tags keeps the traces with a span that has every one of them'
           otlpSpan('sibling', 1_200, { traceId: '0000000000000000000000000000000a' }),
           tagged('0000000000000000000000000000000b', [str('guid:x-request-id', 'r2'), int('http.status_code', 200)]),
           tagged('0000000000000000000000000000000c', [str('guid:x-request-id', 'r1')]),
+          tagged('0000000000000000000000000000000d', []),
         ]),
       ],
     },
@@ -265,6 +266,7 @@ test('reads parents from parentSpanId, services from the resource, errors from t
   const { base } = await answering(t, 200, { result: { resourceSpans: [resource('service2', spans), orphanResource, ...hollow] } });
   const trace = await new JaegerClient(base).trace('0af7651916cd43dd8448eb211c80319c');
   assert.deepEqual(trace?.spans.find((s) => s.spanId === 'late')?.tags, {}, 'a span without attributes has no tags');
+  assert.deepEqual(trace?.spans.find((s) => s.spanId === 'tagged')?.tags, { error: true });
   assert.deepEqual(trace?.spans.find((s) => s.spanId === 'follows')?.tags, { ratio: 0.5, empty: '', none: '' });
   assert.deepEqual(
     trace?.spans.map((s) => [s.spanId, s.parentId, s.service, s.error, s.finishUs]),
