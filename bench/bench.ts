@@ -12,14 +12,14 @@
  *     complete (all seven hops) in Jaeger, and where the missing spans were lost;
  *  4. the floor: latency of the whole chain against a direct call to service2;
  *  5. memory: every process's resident memory across many traced requests, to
- *     show Jaeger bounded by its trace limit and the rest flat;
+ *     show the Envoys and services flat, and Jaeger's memory and disk on Badger;
  *  6. one span of each tracer, measured alone.
  *
  * Writes bench/results.json and bench/results.md (--smoke: a short run, written
  * to a temporary folder, that proves the bench works; no thresholds anywhere).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, VariantResults } from './report';
 import { countComplete, reporterStats } from './complete-traces';
 import { collectTraceIds } from '../tools/kept-traces';
@@ -27,11 +27,11 @@ import { EnvoyTracer, LOCAL_VARIANTS, RenderedVariant, servicesTracer } from '..
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { jaegerTraceLimit, Sandbox, startSandbox, RUN_DIR } from '../topology/sandbox';
+import { jaegerRetentionHours, Sandbox, startSandbox, RUN_DIR } from '../topology/sandbox';
 import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../toolchain/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../topology/topology';
 import { cpuMeter, udpDrops } from './cpu';
-import { rssOf } from './memory';
+import { diskMiB, rssOf } from './memory';
 import { JaegerClient } from '../tools/jaeger';
 import { LoadOptions, LoadResult, RunOptions, runLoad } from '../tools/load';
 import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
@@ -90,6 +90,8 @@ const VARIANTS = LOCAL_VARIANTS.map((variant) => ({ variant, tracer: variant.env
 
 /** Starts a sandbox (untraced: no variant given), warms it up, runs `body`, and stops it whatever happens. */
 async function withSandbox<T>(bins: Binaries, runDir: string, variant: RenderedVariant | undefined, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+  // Every run starts on an empty store, so no run pays for the traces of the one before.
+  rmSync(path.join(runDir, 'badger'), { recursive: true, force: true });
   const sandbox = await startSandbox({ runDir, binaries: bins, tracing: variant !== undefined, variant });
   try {
     await runLoad(load(WARM_UP.rps, WARM_UP.durationS, 4));
@@ -100,17 +102,19 @@ async function withSandbox<T>(bins: Binaries, runDir: string, variant: RenderedV
 }
 
 /** Traced requests in slices, with every process's resident memory after each. */
-async function memoryRun(sandbox: Sandbox, plan: Plan, maxTraces: number): Promise<MemoryRun> {
+async function memoryRun(sandbox: Sandbox, plan: Plan, retentionHours: number): Promise<MemoryRun> {
   process.stderr.write(`bench: memory over ${plan.memoryRequests} requests at ${plan.memoryRps} req/s ...\n`);
   const pids = pidsOf(sandbox);
-  const samples: MemoryRun['samples'] = [{ requests: 0, rssMiB: rssOf(pids) }];
+  const badger = sandbox.specs.get('jaeger')!.env!.BADGER_DIRECTORY;
+  const sample = (requests: number) => ({ requests, rssMiB: rssOf(pids), badgerMiB: diskMiB(badger) });
+  const samples: MemoryRun['samples'] = [sample(0)];
   let sent = 0;
   for (let i = 0; i < MEMORY_SAMPLES; i++) {
     const slice = await runLoad(load(plan.memoryRps, plan.memoryRequests / MEMORY_SAMPLES / plan.memoryRps, plan.concurrency), { progress: true });
     sent += slice.requests;
-    samples.push({ requests: sent, rssMiB: rssOf(pids) });
+    samples.push(sample(sent));
   }
-  return { rps: plan.memoryRps, maxTraces, samples };
+  return { rps: plan.memoryRps, retentionHours, samples };
 }
 
 function envoyVersion(binary: string): string {
@@ -155,7 +159,7 @@ export async function bench(smoke: boolean): Promise<string> {
       udpDrops: Object.fromEntries(Object.keys(dropsAfter).map((p) => [p, dropsAfter[Number(p)] - dropsBefore[Number(p)]])),
       reporter: Object.fromEntries(Object.keys(reporterAfter).map((k) => [k, reporterAfter[k] - (reporterBefore[k] ?? 0)])),
     };
-    const memory = await memoryRun(traced, plan, jaegerTraceLimit(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
+    const memory = await memoryRun(traced, plan, jaegerRetentionHours(readFileSync(path.join(ROOT, 'jaeger', 'config.yaml'), 'utf8')));
     process.stderr.write(`bench: one ${services} span, measured alone ...\n`);
     const serviceSpan = await measureServiceSpan(traced.specs.get('service2')!, services, runDir, plan.spanCost);
     return { throughput, chain, delivery, memory, serviceSpan, steady: perRequest(deliveryPhase) };

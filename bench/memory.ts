@@ -1,5 +1,6 @@
-/** Resident memory per process, from /proc (Linux). */
-import { readFileSync } from 'node:fs';
+/** Resident memory per process, from /proc (Linux), and the disk a folder takes. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 /** A process's resident set size in MiB, or undefined when it is gone. */
 export function rssMiB(pid: number): number | undefined {
@@ -21,4 +22,25 @@ export function rssOf(pids: Record<string, number>): Record<string, number> {
     if (rss !== undefined) sample[name] = rss;
   }
   return sample;
+}
+
+/**
+ * The disk a folder's files take, in MiB: their allocated blocks, as `du` counts them, so a
+ * file that is reserved but not yet written (Badger's value log) counts what it uses.
+ * 0 when the folder does not exist.
+ */
+export function diskMiB(dir: string): number {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let bytes = 0;
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) bytes += diskMiB(file) * 1024 * 1024;
+    else if (entry.isFile()) bytes += statSync(file).blocks * 512;
+  }
+  return bytes / 1024 / 1024;
 }

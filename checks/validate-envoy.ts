@@ -26,8 +26,8 @@ function main(): void {
   ];
   for (const { tracing, variant, label: kind } of runs) {
     const runDir = mkdtempSync(path.join(os.tmpdir(), 'envoy-validate-'));
-    // The same plan `npm run local` starts from; Jaeger is not run, so its path does not matter.
-    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger' }, tracing, variant });
+    // The same plan `npm run local` starts from; Jaeger and Prometheus are not run, so their paths do not matter.
+    const { specs } = sandboxSpecs({ runDir, binaries: { envoy, jaeger: 'jaeger', prometheus: 'prometheus' }, tracing, variant });
     for (const spec of specs.filter((s) => s.validate)) {
       const label = `${spec.name} (${kind})`;
       try {

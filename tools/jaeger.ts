@@ -26,6 +26,18 @@ export interface Span {
   finishUs?: number;
   tags: Record<string, string | number | boolean>;
   error: boolean;
+  /** OpenTelemetry's span kind; Jaeger makes it from the span.kind tag of the older tracers. */
+  kind: SpanKind;
+}
+
+export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+const SPAN_KINDS: SpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+/** OTLP's kind, an enum that JSON writes as its number (2) or its name ("SPAN_KIND_SERVER"). */
+export function spanKind(kind: number | string | undefined): SpanKind {
+  if (typeof kind === 'number') return SPAN_KINDS[kind] ?? 'unspecified';
+  const named = /^SPAN_KIND_([A-Z]+)$/.exec(kind ?? '')?.[1].toLowerCase() as SpanKind | undefined;
+  return named && SPAN_KINDS.includes(named) ? named : 'unspecified';
 }
 
 export interface Trace {
@@ -51,6 +63,7 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  kind?: number | string;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes?: OtlpAttribute[];
@@ -66,6 +79,37 @@ interface OtlpTraces {
 const FINISH_EVENTS = new Set(['ss', 'cr']);
 
 export class JaegerUnavailable extends Error {}
+
+/** What the UI's Monitor tab shows: the request rate, the share of errors, and a latency percentile. */
+export type MetricName = 'calls' | 'errors' | 'latencies';
+
+export interface MetricsQuery {
+  services: string[];
+  /** The end of the series, in ms since the epoch; now unless given. */
+  endMs?: number;
+  /** How far back the series reaches from its end, and the time between its points. */
+  lookbackMs: number;
+  stepMs: number;
+  /** The window each point's rate is taken over (PromQL's range: whole seconds, under a minute, or whole minutes). */
+  ratePerMs: number;
+  /** latencies only: 0.5, 0.75, 0.95 or 0.99. */
+  quantile?: number;
+  spanKinds?: Array<'server' | 'client' | 'internal' | 'producer' | 'consumer'>;
+}
+
+/** One series of the Monitor tab: a service's operation, its points oldest first (NaN where Prometheus had none). */
+export interface OperationSeries {
+  service: string;
+  operation: string;
+  points: Array<{ timeMs: number; value: number }>;
+}
+
+interface MetricFamily {
+  metrics?: Array<{
+    labels?: Array<{ name: string; value: string }>;
+    metricPoints?: Array<{ timestamp: string; gaugeValue?: { doubleValue?: number | string } }>;
+  }>;
+}
 
 /** A search's window back from now: "90s", "5m", "1h". */
 export function lookbackMs(lookback: string): number {
@@ -107,6 +151,33 @@ export class JaegerClient {
     const found = groupByTrace(await this.json<{ result?: OtlpTraces }>(res));
     const tagged = tags ? found.filter((t) => t.spans.some((s) => Object.entries(tags).every(([k, v]) => String(s.tags[k]) === v))) : found;
     return tagged.sort((a, b) => rootStart(b) - rootStart(a));
+  }
+
+  /**
+   * The Monitor tab's figures per service and operation (Jaeger's /api/metrics/*, read from the
+   * span metrics in Prometheus): calls per second, the share of them that were errors, or a
+   * latency percentile in ms. By default of server spans, as the Monitor tab shows them.
+   */
+  async metrics(name: MetricName, query: MetricsQuery): Promise<OperationSeries[]> {
+    const params = new URLSearchParams({
+      groupByOperation: 'true',
+      endTs: String(Math.round(query.endMs ?? this.now())),
+      lookback: String(query.lookbackMs),
+      step: String(query.stepMs),
+      ratePer: String(query.ratePerMs),
+    });
+    for (const service of query.services) params.append('service', service);
+    for (const kind of query.spanKinds ?? ['server']) params.append('spanKind', kind);
+    if (name === 'latencies') params.set('quantile', String(query.quantile ?? 0.95));
+    const family = await this.json<MetricFamily>(await this.get(`/api/metrics/${name}?${params}`));
+    return (family.metrics ?? []).map((metric) => {
+      const label = (key: string) => metric.labels?.find((l) => l.name === key)?.value ?? '';
+      return {
+        service: label('service_name'),
+        operation: label('operation'),
+        points: (metric.metricPoints ?? []).map((p) => ({ timeMs: Date.parse(p.timestamp), value: Number(p.gaugeValue?.doubleValue ?? NaN) })),
+      };
+    });
   }
 
   async services(): Promise<string[]> {
@@ -191,6 +262,7 @@ function groupByTrace(body: { result?: OtlpTraces }): Trace[] {
           tags,
           // Jaeger turns a tracer's error tag (jaeger-client's, Envoy's) into the span's status.
           error: isErrorStatus(s.status?.code),
+          kind: spanKind(s.kind),
         };
         traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
       }

@@ -2,11 +2,16 @@
  * The one table of what a trace through the sandbox looks like, hop by hop, and
  * the check that names the hop that broke.
  */
-import { describeTrace, httpStatus, Span, Trace } from './jaeger';
+import { describeTrace, httpStatus, Span, SpanKind, Trace } from './jaeger';
 
 export interface Hop {
   service: string;
   operation: string;
+  /**
+   * Server: the span of a request received (the front proxy, an ingress listener, a service's
+   * handler); client: of a request sent. The Monitor tab counts server spans by default.
+   */
+  kind: Extract<SpanKind, 'server' | 'client'>;
   /** Index of the parent hop in the same table; null for the root. */
   parent: number | null;
   /** Envoy spans carry the x-request-id tag. */
@@ -21,13 +26,13 @@ export interface Hop {
 
 /** GET /trace/1 through the front proxy. */
 export const TRACE_HOPS: readonly Hop[] = [
-  { service: 'front-proxy', operation: 'front-proxy /trace', parent: null, envoy: true, blame: 'the front Envoy did not report its span' },
-  { service: 'service1', operation: 'ingress service1', parent: 0, envoy: true, blame: "service1's sidecar did not join the front proxy's trace" },
-  { service: 'service1', operation: 'GET /trace/:n', parent: 1, envoy: false, blame: 'service1 did not extract the trace headers from its sidecar' },
-  { service: 'service1', operation: 'call downstream', parent: 2, envoy: false, blame: 'service1 did not report its client span' },
-  { service: 'service1', operation: 'egress service2', parent: 3, envoy: true, blame: 'service1 did not forward its trace headers on the call to service2' },
-  { service: 'service2', operation: 'ingress service2', parent: 4, envoy: true, blame: "service2's sidecar did not join service1's trace" },
-  { service: 'service2', operation: 'GET /trace/:n', parent: 5, envoy: false, blame: 'service2 did not extract the trace headers from its sidecar' },
+  { service: 'front-proxy', operation: 'front-proxy /trace', kind: 'server', parent: null, envoy: true, blame: 'the front Envoy did not report its span' },
+  { service: 'service1', operation: 'ingress service1', kind: 'server', parent: 0, envoy: true, blame: "service1's sidecar did not join the front proxy's trace" },
+  { service: 'service1', operation: 'GET /trace/:n', kind: 'server', parent: 1, envoy: false, blame: 'service1 did not extract the trace headers from its sidecar' },
+  { service: 'service1', operation: 'call downstream', kind: 'client', parent: 2, envoy: false, blame: 'service1 did not report its client span' },
+  { service: 'service1', operation: 'egress service2', kind: 'client', parent: 3, envoy: true, blame: 'service1 did not forward its trace headers on the call to service2' },
+  { service: 'service2', operation: 'ingress service2', kind: 'server', parent: 4, envoy: true, blame: "service2's sidecar did not join service1's trace" },
+  { service: 'service2', operation: 'GET /trace/:n', kind: 'server', parent: 5, envoy: false, blame: 'service2 did not extract the trace headers from its sidecar' },
 ];
 
 /** GET /service/1 through the front proxy: service1 answers without calling service2. */
@@ -169,6 +174,7 @@ export function shapeProblems(
       return;
     }
     if (span.traceId !== trace.traceId) problems.push(`${name} has trace id ${span.traceId}, not ${trace.traceId}`);
+    if (span.kind !== hop.kind) problems.push(`${name} is a ${span.kind} span, expected ${hop.kind}`);
     if (hop.parent === null) {
       if (rootParent && span.parentId !== rootParent) {
         problems.push(`${name} should hang under the caller's span ${rootParent} but has parent ${span.parentId ?? 'none'}`);

@@ -1,5 +1,5 @@
 /**
- * The whole topology as processes: jaeger, each service with its sidecar, the
+ * The whole topology as processes: jaeger, prometheus, each service with its sidecar, the
  * front Envoy. Configs are rendered from the shipped files (render.ts); the
  * services run as compiled, by command, with their environment from
  * docker-compose.yml and the variant's Compose file, passed through the same
@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Listen, takenListens } from './ports';
 import { httpOk } from '../lib/http';
 import { ProcessGroup, ProcessSpec } from './processes';
@@ -81,12 +81,16 @@ function envoyListens(name: string, config: string): Listen[] {
   ];
 }
 
-/** Where Jaeger listens: every endpoint of its config, the Thrift-over-UDP receivers as UDP. */
-function jaegerListens(config: string, host: string): Listen[] {
+/**
+ * Where Jaeger listens: every endpoint of its config, the Thrift-over-UDP receivers as UDP.
+ * A metrics backend's endpoint is where Jaeger reads from, not where it listens.
+ */
+export function jaegerListens(config: string, host: string): Listen[] {
   const listens: Listen[] = [];
   const visit = (node: unknown, keys: string[]) => {
     if (!node || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
+      if (key === 'metric_backends') continue;
       if (key === 'endpoint' && typeof value === 'string') {
         const port = Number(/:(\d+)$/.exec(value)?.[1]);
         const udp = keys.includes('thrift_compact') || keys.includes('thrift_binary');
@@ -95,19 +99,43 @@ function jaegerListens(config: string, host: string): Listen[] {
     }
   };
   const parsed = parse(config);
-  visit({ extensions: parsed.extensions, receivers: parsed.receivers }, []);
+  visit({ extensions: parsed.extensions, receivers: parsed.receivers, exporters: parsed.exporters }, []);
   return listens;
 }
 
-/** How many traces Jaeger's in-memory store keeps before it drops the oldest. */
-export function jaegerTraceLimit(config: string): number {
+/** How long Badger keeps a span (`ttl.spans` of jaeger/config.yaml's Badger backend), in hours. */
+export function jaegerRetentionHours(config: string): number {
   const backends = parse(config)?.extensions?.jaeger_storage?.backends ?? {};
-  const limits = Object.values(backends as Record<string, { memory?: { max_traces?: unknown } }>).map((b) => b.memory?.max_traces);
-  const limit = limits.find((l) => l !== undefined);
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) {
-    throw new Error(`jaeger config: no memory backend with a positive max_traces (got ${JSON.stringify(limit)})`);
+  const ttls = Object.values(backends as Record<string, { badger?: { ttl?: { spans?: unknown } } }>).map((b) => b.badger?.ttl?.spans);
+  const ttl = ttls.find((t) => t !== undefined);
+  const hours = typeof ttl === 'string' ? /^(\d+)h$/.exec(ttl)?.[1] : undefined;
+  if (!hours || Number(hours) <= 0) throw new Error(`jaeger config: no Badger backend with ttl.spans in whole hours (got ${JSON.stringify(ttl)})`);
+  return Number(hours);
+}
+
+/**
+ * prometheus/prometheus.yml as it runs here: the scrape target jaeger:8889 becomes Jaeger's
+ * address on this machine.
+ */
+export function localPrometheusConfig(shipped: string): string {
+  const config = parse(shipped);
+  for (const job of config.scrape_configs ?? []) {
+    for (const group of job.static_configs ?? []) group.targets = group.targets.map((t: string) => localHostPort(t, 'prometheus'));
   }
-  return limit;
+  return stringify(config);
+}
+
+/** The Compose file's Prometheus flags, with its two paths moved into the run folder. */
+export function localPrometheusArgs(composeCommand: string[], configFile: string, dataDir: string): string[] {
+  const moved = composeCommand.map((arg) => {
+    if (arg.startsWith('--config.file=')) return `--config.file=${configFile}`;
+    if (arg.startsWith('--storage.tsdb.path=')) return `--storage.tsdb.path=${dataDir}`;
+    return arg;
+  });
+  for (const flag of ['--config.file=', '--storage.tsdb.path=']) {
+    if (!moved.some((arg) => arg.startsWith(flag))) throw new Error(`docker-compose.yml: prometheus's command has no ${flag}`);
+  }
+  return [...moved, `--web.listen-address=${ADDRESSES.prometheus}:${PORTS.prometheus}`];
 }
 
 export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
@@ -160,19 +188,39 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
     ];
   };
 
+  const compose = parse(read('docker-compose.yml'));
+  const prometheusUrl = `http://${ADDRESSES.prometheus}:${PORTS.prometheus}`;
   const jaeger: ProcessSpec = {
     name: 'jaeger',
     command: bins.jaeger,
     args: ['--config', path.join(ROOT, 'jaeger', 'config.yaml')],
-    env: { JAEGER_LISTEN_HOST: ADDRESSES.jaeger, SAMPLING_STRATEGIES_FILE: strategiesFile },
+    env: {
+      JAEGER_LISTEN_HOST: ADDRESSES.jaeger,
+      SAMPLING_STRATEGIES_FILE: strategiesFile,
+      // Traces outlive a restart here as in Compose's volume; delete the folder to forget them.
+      BADGER_DIRECTORY: path.join(runDir, 'badger'),
+      PROMETHEUS_URL: prometheusUrl,
+    },
     listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),
     ready: () => httpOk(`http://${ADDRESSES.jaeger}:${PORTS.jaegerHealth}/status`),
     // Its first start on a cold machine (the Go runtime, every extension) takes longer.
     readyTimeoutMs: 30_000,
   };
 
+  const prometheusConfig = path.join(runDir, 'prometheus.yml');
+  files.set(prometheusConfig, localPrometheusConfig(read(path.join('prometheus', 'prometheus.yml'))));
+  const prometheus: ProcessSpec = {
+    name: 'prometheus',
+    command: bins.prometheus,
+    args: localPrometheusArgs(compose.services.prometheus.command, prometheusConfig, path.join(runDir, 'prometheus')),
+    listens: [{ owner: 'prometheus', host: ADDRESSES.prometheus, port: PORTS.prometheus, protocol: 'tcp' }],
+    ready: () => httpOk(`${prometheusUrl}/-/ready`),
+    readyTimeoutMs: 30_000,
+  };
+
   const specs = [
     jaeger,
+    prometheus,
     ...serviceSpecs('service2'),
     ...serviceSpecs('service1'),
     envoySpec('front-envoy', 'front-envoy', read(SHIPPED_FRONT)),

@@ -1,16 +1,17 @@
 /**
  * The sandbox as processes on this machine: one table of "containers", their
  * loopback addresses and what runs in each. Every port stays as shipped, because
- * each container gets its own 127.0.0.x address; front-envoy and jaeger share
+ * each container gets its own 127.0.0.x address; front-envoy, jaeger and prometheus share
  * 127.0.0.1, so localhost:8000 and :8001 work as they do with Compose. :16686 is
  * Jaeger's query API, as there, but the Jaeger built from its Go module serves a
  * placeholder page instead of the UI.
  */
-export type ContainerName = 'front-envoy' | 'service1' | 'service2' | 'jaeger';
+export type ContainerName = 'front-envoy' | 'service1' | 'service2' | 'jaeger' | 'prometheus';
 
 export const ADDRESSES: Record<ContainerName, string> = {
   'front-envoy': '127.0.0.1',
   jaeger: '127.0.0.1',
+  prometheus: '127.0.0.1',
   service1: '127.0.0.2',
   service2: '127.0.0.3',
 };
@@ -27,6 +28,9 @@ export const PORTS = {
   jaegerZipkin: 9411,
   jaegerOtlpHttp: 4318,
   jaegerHealth: 13133,
+  /** Where Jaeger's spanmetrics are scraped (its prometheus exporter). */
+  jaegerMetrics: 8889,
+  prometheus: 9090,
 } as const;
 
 export const PROXY_URL = `http://${ADDRESSES['front-envoy']}:${PORTS.proxy}`;

@@ -30,8 +30,8 @@ test('the Compose check rejects a file that breaks the Compose specification', (
   assert.ok(messages.some((m) => m.rule === 'invalid-schema'), JSON.stringify(messages));
 });
 
-test('runs front-envoy, service1, service2 and jaeger on the envoymesh network', () => {
-  assert.deepEqual(Object.keys(compose.services).sort(), ['front-envoy', 'jaeger', 'service1', 'service2']);
+test('runs front-envoy, service1, service2, jaeger and prometheus on the envoymesh network', () => {
+  assert.deepEqual(Object.keys(compose.services).sort(), ['front-envoy', 'jaeger', 'prometheus', 'service1', 'service2']);
   for (const [name, service] of Object.entries<Record<string, unknown>>(compose.services)) {
     assert.deepEqual(service.networks, ['envoymesh'], name);
   }
@@ -63,6 +63,7 @@ test('every image and base image is pinned to an exact version', () => {
     'envoyproxy/envoy:v1.40.0',
     'jaegertracing/jaeger:2.20.0',
     'node:26.12.1-trixie-slim',
+    'prom/prometheus:v3.16.0',
   ]);
 });
 
@@ -84,12 +85,25 @@ test('host ports default to the documented ones and can be changed in .env', () 
   assert.deepEqual(compose.services.jaeger.ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
 });
 
-test('Jaeger listens beyond localhost and reads the strategies from the mounted folder', () => {
+test('Jaeger listens beyond localhost, reads the strategies from the mounted folder, keeps Badger in a named volume and reads metrics from prometheus', () => {
   const jaeger = compose.services.jaeger;
-  assert.equal(jaeger.environment.JAEGER_LISTEN_HOST, '0.0.0.0');
+  assert.deepEqual(jaeger.environment, { JAEGER_LISTEN_HOST: '0.0.0.0', BADGER_DIRECTORY: '/tmp/jaeger', PROMETHEUS_URL: 'http://prometheus:9090' });
   assert.deepEqual(jaeger.command, ['--config', '/etc/sandbox-jaeger/config.yaml']);
-  assert.deepEqual(jaeger.volumes, ['./jaeger:/etc/sandbox-jaeger:ro']);
+  assert.deepEqual(jaeger.volumes, ['./jaeger:/etc/sandbox-jaeger:ro', 'jaeger-data:/tmp']);
+  assert.deepEqual(compose.volumes, { 'jaeger-data': {} });
   assert.match(jaeger.healthcheck.test.join(' '), /wget .*:13133\/status/);
+});
+
+test("Prometheus scrapes Jaeger's span metrics, with its config mounted, a health check, and no host port", () => {
+  const prometheus = compose.services.prometheus;
+  assert.deepEqual(prometheus.volumes, ['./prometheus:/etc/sandbox-prometheus:ro']);
+  assert.ok(prometheus.command.includes('--config.file=/etc/sandbox-prometheus/prometheus.yml'));
+  assert.equal(prometheus.ports, undefined);
+  assert.match(prometheus.healthcheck.test.join(' '), /wget .*:9090\/-\/ready/);
+  const config = readYaml('prometheus/prometheus.yml');
+  assert.deepEqual(config.scrape_configs[0].static_configs[0].targets, ['jaeger:8889']);
+  // The port the target names is the one Jaeger's prometheus exporter listens on.
+  assert.equal(readYaml('jaeger/config.yaml').exporters.prometheus.endpoint, '${env:JAEGER_LISTEN_HOST:-0.0.0.0}:8889');
 });
 
 test('service1 calls service2 through its egress listener, service2 is a leaf', () => {

@@ -24,11 +24,15 @@ const JAEGER = {
   sampling: jaegerPort(jaegerConfig.extensions.remote_sampling.http.endpoint),
 };
 
+/** Jaeger's storage without its metrics backend, whose endpoint is Prometheus's, where Jaeger reads. */
+const { metric_backends: _readsFrom, ...jaegerStorage } = jaegerConfig.extensions.jaeger_storage;
+const jaegerServes = { extensions: { ...jaegerConfig.extensions, jaeger_storage: jaegerStorage }, receivers: jaegerConfig.receivers, exporters: jaegerConfig.exporters };
+
 /** The ports a compose service listens on inside the envoymesh network, read from the files that set them. */
 const LISTENS: Record<string, number[]> = {
   service1: [],
   service2: [],
-  jaeger: findAll({ extensions: jaegerConfig.extensions, receivers: jaegerConfig.receivers }, 'endpoint').map((e) => jaegerPort(e.endpoint)),
+  jaeger: findAll(jaegerServes, 'endpoint').map((e) => jaegerPort(e.endpoint)),
 };
 
 const listeners = (config: Json) => config.static_resources.listeners as Json[];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { multiFromSingle, readSingleHeader } from '../../services/b3';
+import type { SpanContext } from 'opentracing';
+import { B3Codec, multiFromSingle, readSingleHeader } from '../../services/b3';
 
 test('reads every form of the single b3 header as the multi headers it stands for', () => {
   const cases: Array<[string, Record<string, string>]> = [
@@ -71,4 +72,26 @@ test('a b3 header with the sampling state alone drops every stale x-b3 header, w
     b3: '0',
   });
   assert.deepEqual(read, { 'x-request-id': 'rid', b3: '0', 'x-b3-sampled': '0' });
+});
+
+/** jaeger-client's own span context, which its types do not export: the tracer makes its ids this way. */
+const { SpanContext: JaegerSpanContext } = require('jaeger-client') as {
+  SpanContext: { withBinaryIds(traceId: Buffer, spanId: Buffer, parentId: Buffer, flags: number): SpanContext };
+};
+
+test('writes every id whole, with the leading zeros jaeger-client drops: 16 characters, or 32 for a 128-bit trace id', () => {
+  const hex = (id: string) => Buffer.from(id, 'hex');
+  const written = (traceId: string) => {
+    const carrier: Record<string, string> = {};
+    new B3Codec().inject(JaegerSpanContext.withBinaryIds(hex(traceId), hex('00f067aa0ba902b7'), hex('000000000000000a'), 1), carrier);
+    return carrier;
+  };
+  assert.deepEqual(written('000f7651916cd43d'), {
+    'x-b3-traceid': '000f7651916cd43d',
+    'x-b3-spanid': '00f067aa0ba902b7',
+    'x-b3-parentspanid': '000000000000000a',
+    'x-b3-sampled': '1',
+  });
+  assert.equal(written('0af7651916cd43dd8448eb211c80319c')['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c');
+  assert.equal(written('00000000000000008448eb211c80319c')['x-b3-traceid'], '8448eb211c80319c', 'a 128-bit id whose high half is zero is written as a 64-bit one');
 });

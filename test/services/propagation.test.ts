@@ -80,8 +80,8 @@ test('in b3 mode, joins the x-b3 context and writes its own x-b3 headers, keepin
   assert.equal(server.context().parentIdStr, ENVOY_SPAN_ID);
   const received = downstream.requests[0];
   assert.equal(received['x-b3-traceid'], TRACE_ID);
-  assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
-  assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr);
+  assert.equal(received['x-b3-spanid'], client.context().spanIdStr.padStart(16, '0'));
+  assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr.padStart(16, '0'));
   assert.equal(received['x-b3-sampled'], '1');
   assert.equal(received['uber-trace-id'], undefined, 'b3 mode writes one format only');
   assert.equal(received['x-request-id'], 'rid-1');
@@ -156,7 +156,7 @@ test("in b3 mode, does not let the caller's b3 or x-b3 headers travel next to it
   const { client } = await settledSpans(spans);
   const received = downstream.requests[0];
   assert.equal(received.b3, undefined, 'the stale single-header context is dropped');
-  assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
+  assert.equal(received['x-b3-spanid'], client.context().spanIdStr.padStart(16, '0'));
   assert.notEqual(received['x-b3-parentspanid'], '1111111111111111');
 });
 
@@ -198,8 +198,9 @@ for (const [form, b3, traceId] of [
     const received = downstream.requests[0];
     assert.equal(received.b3, undefined);
     assert.equal(received['x-b3-traceid'], traceId);
-    assert.equal(received['x-b3-spanid'], client.context().spanIdStr);
-    assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr);
+    // jaeger-client's spanIdStr drops leading zeros; B3 writes all 16 characters.
+    assert.equal(received['x-b3-spanid'], client.context().spanIdStr.padStart(16, '0'));
+    assert.equal(received['x-b3-parentspanid'], server.context().spanIdStr.padStart(16, '0'));
     assert.equal(received['x-b3-sampled'], '1');
   });
 }

@@ -10,14 +10,16 @@ function fakeBinaries() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'standin-bins-'));
   const envoy = path.join(dir, 'envoy');
   const jaeger = path.join(dir, 'jaeger');
+  const prometheus = path.join(dir, 'prometheus');
   const node = path.join(dir, 'node');
   const npm = path.join(dir, 'npm');
   writeFileSync(envoy, 'envoy 1');
   writeFileSync(jaeger, 'jaeger 1');
+  writeFileSync(prometheus, 'prometheus 1');
   writeFileSync(node, 'node 26');
   mkdirSync(npm);
   writeFileSync(path.join(npm, 'package.json'), '{"version":"11"}');
-  return { envoy, jaeger, node, npm };
+  return { envoy, jaeger, prometheus, node, npm };
 }
 
 type Fakes = ReturnType<typeof fakeBinaries>;
@@ -29,13 +31,14 @@ function build(image: string, bins = fakeBinaries()) {
   return { standIn, dir, body: standIn.context(dir).split('\n'), bins };
 }
 
-test('stands in for the three images the current variant pins, under names of its own', () => {
+test('stands in for the four images the current variants pin, under names of its own', () => {
   assert.deepEqual(
     standInsOf(fakeBinaries()).map((s) => [s.image, s.for]),
     [
       ['sandbox-standin/node:26.12.1-trixie-slim', 'node:26.12.1-trixie-slim'],
       ['sandbox-standin/envoy:v1.40.0', 'envoyproxy/envoy:v1.40.0'],
       ['sandbox-standin/jaeger:2.13.0', 'jaegertracing/jaeger:2.20.0'],
+      ['sandbox-standin/prometheus:v3.16.0', 'prom/prometheus:v3.16.0'],
     ],
   );
 });
@@ -66,7 +69,19 @@ test("the Jaeger stand-in has the official image's entry point, user and wget fo
   assert.ok(body.includes('ENTRYPOINT ["/cmd/jaeger/jaeger-linux"]'));
   assert.ok(body.includes('USER 10001'));
   assert.ok(body.includes('ENV JAEGER_LISTEN_HOST=0.0.0.0'));
+  assert.ok(body.includes('VOLUME ["/tmp"]'), 'the folder Compose mounts its named volume on');
   assert.ok(body.some((l) => /apt-get install .*\bwget\b/.test(l)));
+});
+
+test("the Prometheus stand-in has the official image's entry point, user, data folder and wget for the health check", () => {
+  const { body, dir, bins } = build('sandbox-standin/prometheus:v3.16.0');
+  assert.ok(body.includes('COPY prometheus /bin/prometheus'));
+  assert.ok(body.includes('ENTRYPOINT ["/bin/prometheus"]'));
+  assert.ok(body.includes('USER 65534'));
+  assert.ok(body.includes('RUN mkdir /prometheus && chown 65534:65534 /prometheus'));
+  assert.ok(body.includes('WORKDIR /prometheus'));
+  assert.ok(body.some((l) => /apt-get install .*\bwget\b/.test(l)));
+  assert.equal(readFileSync(path.join(dir, 'prometheus'), 'utf8'), readFileSync(bins.prometheus, 'utf8'));
 });
 
 test('rebuilds a stand-in when its binary changes, and only then', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { test, TestContext } from 'node:test';
-import { describeTrace, httpStatus, JaegerClient, JaegerUnavailable, lookbackMs, spanTree, Trace } from '../../tools/jaeger';
+import { describeTrace, httpStatus, JaegerClient, JaegerUnavailable, lookbackMs, spanKind, spanTree, Trace } from '../../tools/jaeger';
 import { listen } from '../services/helpers';
 
 /** An OTLP attribute as /api/v3 writes it. */
@@ -68,6 +68,7 @@ test('reads a trace from /api/v3, in OTLP JSON, with the finish an Envoy span lo
         finishUs: 1_795_620_298_143_912,
         tags: { 'guid:x-request-id': 'r1', 'http.status_code': '200' },
         error: false,
+        kind: 'server',
       },
       {
         traceId: '00000000000000a1',
@@ -79,9 +80,83 @@ test('reads a trace from /api/v3, in OTLP JSON, with the finish an Envoy span lo
         durationUs: 13_113,
         tags: { 'http.response.status_code': 502 },
         error: true,
+        kind: 'server',
       },
     ],
   });
+});
+
+test("reads OTLP's span kind written as its number or its name, and anything else as unspecified", () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map(spanKind), ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer', 'unspecified']);
+  assert.deepEqual(['SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_BOGUS', 'server', undefined].map(spanKind), [
+    'server',
+    'client',
+    'internal',
+    'unspecified',
+    'unspecified',
+    'unspecified',
+  ]);
+});
+
+/** What Jaeger 2.13's /api/metrics/calls answered for this sandbox, cut to two operations. */
+const callRates = {
+  name: 'service_operation_call_rate',
+  type: 'GAUGE',
+  help: 'calls/sec, grouped by service & operation',
+  metrics: [
+    {
+      labels: [{ name: 'service_name', value: 'service1' }, { name: 'operation', value: 'GET /trace/:n' }],
+      metricPoints: [
+        { gaugeValue: { doubleValue: 1.5 }, timestamp: '2026-12-05T15:35:11.749Z' },
+        { gaugeValue: { doubleValue: 1.7703066666666665 }, timestamp: '2026-12-05T15:35:12.749Z' },
+      ],
+    },
+    {
+      labels: [{ name: 'operation', value: 'ingress service2' }, { name: 'service_name', value: 'service2' }],
+      metricPoints: [{ gaugeValue: { doubleValue: 'NaN' }, timestamp: '2026-12-05T15:35:12.749Z' }],
+    },
+  ],
+};
+
+test("asks for the Monitor tab's figures as its UI does, per operation of server spans, and reads each series", async (t) => {
+  const { base, asked } = await answering(t, 200, callRates);
+  const series = await new JaegerClient(base).metrics('calls', { services: ['front-proxy', 'service1'], endMs: 1_795_000_000_000, lookbackMs: 60_000, stepMs: 1000, ratePerMs: 20_000 });
+  assert.deepEqual(asked, [
+    '/api/metrics/calls?groupByOperation=true&endTs=1795000000000&lookback=60000&step=1000&ratePer=20000&service=front-proxy&service=service1&spanKind=server',
+  ]);
+  assert.deepEqual(series, [
+    {
+      service: 'service1',
+      operation: 'GET /trace/:n',
+      points: [
+        { timeMs: Date.parse('2026-12-05T15:35:11.749Z'), value: 1.5 },
+        { timeMs: Date.parse('2026-12-05T15:35:12.749Z'), value: 1.7703066666666665 },
+      ],
+    },
+    { service: 'service2', operation: 'ingress service2', points: [{ timeMs: Date.parse('2026-12-05T15:35:12.749Z'), value: NaN }] },
+  ]);
+});
+
+test('a latency query names its quantile (0.95 unless given) and the span kinds asked for; an empty family is no series', async (t) => {
+  const { base, asked } = await answering(t, 200, { name: 'service_operation_latencies', metrics: [] });
+  const client = new JaegerClient(base, 3000, () => 1_795_000_000_000);
+  const query = { services: ['service2'], lookbackMs: 1000, stepMs: 1000, ratePerMs: 30_000 };
+  assert.deepEqual(await client.metrics('latencies', query), []);
+  await client.metrics('latencies', { ...query, quantile: 0.5, spanKinds: ['server', 'client'] });
+  await client.metrics('errors', query);
+  assert.deepEqual(asked, [
+    '/api/metrics/latencies?groupByOperation=true&endTs=1795000000000&lookback=1000&step=1000&ratePer=30000&service=service2&spanKind=server&quantile=0.95',
+    '/api/metrics/latencies?groupByOperation=true&endTs=1795000000000&lookback=1000&step=1000&ratePer=30000&service=service2&spanKind=server&spanKind=client&quantile=0.5',
+    '/api/metrics/errors?groupByOperation=true&endTs=1795000000000&lookback=1000&step=1000&ratePer=30000&service=service2&spanKind=server',
+  ]);
+});
+
+test('a Jaeger with no metrics storage answers the Monitor tab with an error, which is one line', async (t) => {
+  const { base } = await answering(t, 501, { errors: [{ code: 501, msg: 'metrics querying is currently disabled' }] });
+  await assert.rejects(
+    new JaegerClient(base).metrics('calls', { services: ['x'], lookbackMs: 1, stepMs: 1, ratePerMs: 1000 }),
+    (err: Error) => err instanceof JaegerUnavailable && /^Jaeger at http:\/\/127\.0\.0\.1:\d+ answered 501 to http:\/\/127\.0\.0\.1:\d+\/api\/metrics\/calls\?/.test(err.message),
+  );
 });
 
 const otlpSpan = (spanId: string, startUs: number, extra: object = {}) => ({
@@ -296,6 +371,7 @@ const span = (spanId: string, parentId: string | undefined, extra: Partial<Trace
   durationUs: 1_500,
   tags: {},
   error: false,
+  kind: 'server' as const,
   ...extra,
 });
 
@@ -324,7 +400,7 @@ test('draws the tree parent before child, an orphan as a root, with status and e
 });
 
 test("reads a span's HTTP status from either convention's tag, and none when it has neither", () => {
-  const span = (tags: Record<string, string | number>) => ({ traceId: 't', spanId: 's', service: 'x', operation: 'y', startUs: 0, durationUs: 1, tags, error: false });
+  const span = (tags: Record<string, string | number>) => ({ traceId: 't', spanId: 's', service: 'x', operation: 'y', startUs: 0, durationUs: 1, tags, error: false, kind: 'client' as const });
   assert.equal(httpStatus(span({ 'http.status_code': '503' })), 503);
   assert.equal(httpStatus(span({ 'http.response.status_code': 404 })), 404);
   assert.equal(httpStatus(span({ 'http.status_code': 200, 'http.response.status_code': 500 })), 200);

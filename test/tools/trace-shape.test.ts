@@ -17,6 +17,8 @@ function traceOf(rows: Row[]): Trace {
     durationUs,
     tags: { 'http.status_code': 200, ...(envoy ? { 'guid:x-request-id': 'rid' } : {}) },
     error: false,
+    // The two spans of a request sent; every other span is of a request received.
+    kind: operation === 'call downstream' || operation.startsWith('egress ') ? 'client' : 'server',
   }));
   return { traceId: 'abc', spans };
 }
@@ -86,6 +88,16 @@ test("checks that the root hangs under a traced caller's span when one is named"
   span(trace, 'a').parentId = undefined;
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { rootParent: 'caller' }), [
     'front-proxy "front-proxy /trace" should hang under the caller\'s span caller but has parent none',
+  ]);
+});
+
+test('reports a span of the wrong kind, naming the kind it has and the one its hop has', () => {
+  const trace = wholeTrace();
+  span(trace, 'a').kind = 'client';
+  span(trace, 'e').kind = 'unspecified';
+  assert.deepEqual(shapeProblems(trace, TRACE_HOPS), [
+    'front-proxy "front-proxy /trace" is a client span, expected server',
+    'service1 "egress service2" is a unspecified span, expected client',
   ]);
 });
 
@@ -190,17 +202,17 @@ test('can leave timing out, for counting complete traces', () => {
   assert.deepEqual(shapeProblems(trace, TRACE_HOPS, { timing: false }), []);
 });
 
-test('knows each hop of /trace/1 as written here: service, operation, parent, and whether Envoy made it', () => {
+test('knows each hop of /trace/1 as written here: service, operation, kind, parent, and whether Envoy made it', () => {
   assert.deepEqual(
-    TRACE_HOPS.map((h) => [h.service, h.operation, h.parent, h.envoy]),
+    TRACE_HOPS.map((h) => [h.service, h.operation, h.kind, h.parent, h.envoy]),
     [
-      ['front-proxy', 'front-proxy /trace', null, true],
-      ['service1', 'ingress service1', 0, true],
-      ['service1', 'GET /trace/:n', 1, false],
-      ['service1', 'call downstream', 2, false],
-      ['service1', 'egress service2', 3, true],
-      ['service2', 'ingress service2', 4, true],
-      ['service2', 'GET /trace/:n', 5, false],
+      ['front-proxy', 'front-proxy /trace', 'server', null, true],
+      ['service1', 'ingress service1', 'server', 0, true],
+      ['service1', 'GET /trace/:n', 'server', 1, false],
+      ['service1', 'call downstream', 'client', 2, false],
+      ['service1', 'egress service2', 'client', 3, true],
+      ['service2', 'ingress service2', 'server', 4, true],
+      ['service2', 'GET /trace/:n', 'server', 5, false],
     ],
   );
   assert.deepEqual(

@@ -11,9 +11,9 @@ const CLI = path.join(__dirname, '..', '..', 'tools', 'trace-cli.js');
 const trace: Trace = {
   traceId: 'feed',
   spans: [
-    { traceId: 'feed', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 0, durationUs: 10_000, tags: { 'http.status_code': 502, response_flags: '-' }, error: true },
-    { traceId: 'feed', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_000, durationUs: 5_000, tags: {}, error: false },
-    { traceId: 'feed', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 7_500, durationUs: 250, tags: { response_flags: 'FI' }, error: false },
+    { traceId: 'feed', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 0, durationUs: 10_000, tags: { 'http.status_code': 502, response_flags: '-' }, error: true, kind: 'server' },
+    { traceId: 'feed', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_000, durationUs: 5_000, tags: {}, error: false, kind: 'server' },
+    { traceId: 'feed', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 7_500, durationUs: 250, tags: { response_flags: 'FI' }, error: false, kind: 'server' },
   ],
 };
 
@@ -29,9 +29,9 @@ test('places bars from the trace\'s own start, a span at its very end in the las
   const late: Trace = {
     traceId: 'beef',
     spans: [
-      { traceId: 'beef', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 5_000_000, durationUs: 2_000, tags: {}, error: false },
-      { traceId: 'beef', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_001_000, durationUs: 1_000, tags: {}, error: false },
-      { traceId: 'beef', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 5_002_000, durationUs: 0, tags: {}, error: false },
+      { traceId: 'beef', spanId: 'a', service: 'front-proxy', operation: 'front-proxy /trace', startUs: 5_000_000, durationUs: 2_000, tags: {}, error: false, kind: 'server' },
+      { traceId: 'beef', spanId: 'b', parentId: 'a', service: 'service1', operation: 'GET /trace/:n', startUs: 5_001_000, durationUs: 1_000, tags: {}, error: false, kind: 'server' },
+      { traceId: 'beef', spanId: 'c', parentId: 'b', service: 'service1', operation: 'call downstream', startUs: 5_002_000, durationUs: 0, tags: {}, error: false, kind: 'server' },
     ],
   };
   assert.deepEqual(waterfall(late, { barWidth: 10 }).split('\n'), [

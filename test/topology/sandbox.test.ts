@@ -6,20 +6,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { jaegerTraceLimit, sandboxSpecs, startSandbox } from '../../topology/sandbox';
+import { jaegerListens, jaegerRetentionHours, localPrometheusArgs, localPrometheusConfig, sandboxSpecs, startSandbox } from '../../topology/sandbox';
 
+const BINS = { envoy: '/bin/envoy', jaeger: '/bin/jaeger', prometheus: '/bin/prometheus' };
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
-const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } });
+const { specs, strategiesFile } = sandboxSpecs({ runDir, binaries: BINS });
 const spec = (name: string) => {
   const found = specs.find((s) => s.name === name);
   assert.ok(found, name);
   return found;
 };
 
-test('starts everything in dependency order: jaeger, service2, service1, the front proxy', () => {
+test('starts everything in dependency order: jaeger, prometheus, service2, service1, the front proxy', () => {
   assert.deepEqual(
     specs.map((s) => s.name),
-    ['jaeger', 'service2', 'service2-envoy', 'service1', 'service1-envoy', 'front-envoy'],
+    ['jaeger', 'prometheus', 'service2', 'service2-envoy', 'service1', 'service1-envoy', 'front-envoy'],
   );
 });
 
@@ -37,11 +38,16 @@ test('gives each service its compose environment, seen from this machine, and B3
   assert.equal(spec('service2').env!.HOST, '127.0.0.3');
 });
 
-test('runs the shipped Jaeger config on loopback with its own copy of the strategies', () => {
+test('runs the shipped Jaeger config on loopback with its own copy of the strategies, Badger in the run folder, and the local Prometheus', () => {
   const jaeger = spec('jaeger');
   assert.deepEqual(jaeger.args.slice(0, 1), ['--config']);
   assert.match(jaeger.args[1], /jaeger\/config\.yaml$/);
-  assert.deepEqual(jaeger.env, { JAEGER_LISTEN_HOST: '127.0.0.1', SAMPLING_STRATEGIES_FILE: strategiesFile });
+  assert.deepEqual(jaeger.env, {
+    JAEGER_LISTEN_HOST: '127.0.0.1',
+    SAMPLING_STRATEGIES_FILE: strategiesFile,
+    BADGER_DIRECTORY: path.join(runDir, 'badger'),
+    PROMETHEUS_URL: 'http://127.0.0.1:9090',
+  });
   assert.equal(strategiesFile, path.join(runDir, 'sampling-strategies.json'));
   assert.ok(JSON.parse(readFileSync(strategiesFile, 'utf8')).default_strategy);
 });
@@ -57,7 +63,7 @@ test('runs each Envoy on its rendered config, named after its tracer service', (
 });
 
 test('the untraced variant disables tracing in the services too', () => {
-  const untraced = sandboxSpecs({ runDir, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, tracing: false });
+  const untraced = sandboxSpecs({ runDir, binaries: BINS, tracing: false });
   assert.equal(untraced.specs.find((s) => s.name === 'service1')!.env!.JAEGER_DISABLED, 'true');
 });
 
@@ -71,7 +77,7 @@ test('refuses to start while an address it needs is taken, naming it and its hol
   t.after(() => server.close());
   const fresh = path.join(mkdtempSync(path.join(os.tmpdir(), 'sandbox-taken-')), 'run');
   await assert.rejects(
-    startSandbox({ runDir: fresh, binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' } }),
+    startSandbox({ runDir: fresh, binaries: BINS }),
     (err: Error) => err.message.includes(`127.0.0.3:8080 (service2) is in use, held by ${held ? `pid ${process.pid}` : ''}`),
   );
   assert.equal(existsSync(fresh), false, 'the run folder was not even created');
@@ -93,26 +99,63 @@ test('lists every address the topology listens on, from the files that define th
     '127.0.0.1:5779/tcp',
     '127.0.0.1:6831/udp',
     '127.0.0.1:6832/udp',
+    '127.0.0.1:8889/tcp',
     '127.0.0.1:9411/tcp',
   ]);
+  assert.deepEqual(listens('prometheus'), ['127.0.0.1:9090/tcp']);
 });
 
-test("reads Jaeger's in-memory trace limit, and refuses a config without one", () => {
-  const config = (memory: string) => `extensions:\n  jaeger_storage:\n    backends:\n      some_store:\n        ${memory}\n`;
-  assert.equal(jaegerTraceLimit(config('memory: { max_traces: 1234 }')), 1234);
-  assert.throws(() => jaegerTraceLimit(config('badger: {}')), /^Error: jaeger config: no memory backend with a positive max_traces \(got undefined\)$/);
-  assert.throws(() => jaegerTraceLimit(config('memory: { max_traces: 0 }')), /got 0\)$/);
-  assert.throws(() => jaegerTraceLimit(config('memory: { max_traces: "10k" }')), /got "10k"\)$/);
-  assert.throws(() => jaegerTraceLimit('receivers: {}\n'), /no memory backend/);
+test("a metrics backend's endpoint is where Jaeger reads, not where it listens", () => {
+  const config = [
+    'extensions:',
+    '  jaeger_storage:',
+    '    metric_backends:',
+    '      m: { prometheus: { endpoint: "http://127.0.0.1:9090" } }',
+    'exporters:',
+    '  prometheus: { endpoint: "127.0.0.1:8889" }',
+    '',
+  ].join('\n');
+  assert.deepEqual(jaegerListens(config, '127.0.0.5').map((l) => `${l.owner} ${l.host}:${l.port}`), ['jaeger exporters.prometheus 127.0.0.5:8889']);
 });
 
-test("the shipped Jaeger keeps 10,000 traces in memory, which bounds what a long load run costs it", () => {
-  assert.equal(jaegerTraceLimit(readFileSync(path.join(__dirname, '..', '..', '..', 'jaeger', 'config.yaml'), 'utf8')), 10_000);
+test("reads how long Badger keeps a span, and refuses a config without a TTL in whole hours", () => {
+  const config = (store: string) => `extensions:\n  jaeger_storage:\n    backends:\n      some_store:\n        ${store}\n`;
+  assert.equal(jaegerRetentionHours(config('badger: { ttl: { spans: 48h } }')), 48);
+  assert.throws(() => jaegerRetentionHours(config('memory: { max_traces: 10 }')), /^Error: jaeger config: no Badger backend with ttl.spans in whole hours \(got undefined\)$/);
+  assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: 90m } }')), /got "90m"\)$/);
+  assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: 0h } }')), /got "0h"\)$/);
 });
 
-test('gives Jaeger 30 seconds to be ready, and every other process 20', () => {
+test('the shipped Jaeger keeps spans for 72 hours, on disk', () => {
+  const shipped = readFileSync(path.join(__dirname, '..', '..', '..', 'jaeger', 'config.yaml'), 'utf8');
+  assert.equal(jaegerRetentionHours(shipped), 72);
+  assert.equal(parse(shipped).extensions.jaeger_storage.backends.store.badger.ephemeral, false);
+});
+
+test("runs Prometheus on the Compose file's flags, its config and data in the run folder, scraping Jaeger's local address", () => {
+  const prometheus = spec('prometheus');
+  assert.deepEqual(prometheus.args, [
+    `--config.file=${path.join(runDir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(runDir, 'prometheus')}`,
+    '--storage.tsdb.retention.time=1d',
+    '--web.listen-address=127.0.0.1:9090',
+  ]);
+  const config = parse(readFileSync(path.join(runDir, 'prometheus.yml'), 'utf8'));
+  assert.deepEqual(config.scrape_configs.map((j: { static_configs: Array<{ targets: string[] }> }) => j.static_configs[0].targets), [['127.0.0.1:8889']]);
+  assert.equal(config.global.scrape_interval, '5s');
+});
+
+test('moves only the scrape targets of a Prometheus config, and refuses a Compose command without its paths', () => {
+  const moved = parse(localPrometheusConfig('global: { scrape_interval: 7s }\nscrape_configs:\n  - job_name: a\n    static_configs: [{ targets: ["jaeger:8889", "service1:8080"] }]\n'));
+  assert.deepEqual(moved, { global: { scrape_interval: '7s' }, scrape_configs: [{ job_name: 'a', static_configs: [{ targets: ['127.0.0.1:8889', '127.0.0.2:8080'] }] }] });
+  assert.throws(() => localPrometheusArgs(['--config.file=/x.yml'], 'c', 'd'), /^Error: docker-compose.yml: prometheus's command has no --storage.tsdb.path=$/);
+  assert.throws(() => localPrometheusArgs(['--storage.tsdb.path=/p'], 'c', 'd'), /has no --config.file=$/);
+});
+
+test('gives Jaeger and Prometheus 30 seconds to be ready, and every other process 20', () => {
   assert.deepEqual(Object.fromEntries(specs.map((s) => [s.name, s.readyTimeoutMs])), {
     jaeger: 30_000,
+    prometheus: 30_000,
     service2: 20_000,
     'service2-envoy': 20_000,
     service1: 20_000,
@@ -122,7 +165,7 @@ test('gives Jaeger 30 seconds to be ready, and every other process 20', () => {
 });
 
 test('the OpenTelemetry variant gives the services its Compose environment, seen from this machine, and renders that tracer', () => {
-  const otel = sandboxSpecs({ runDir: mkdtempSync(path.join(os.tmpdir(), 'sandbox-otel-')), binaries: { envoy: '/bin/envoy', jaeger: '/bin/jaeger' }, variant: VARIANTS.otel as RenderedVariant });
+  const otel = sandboxSpecs({ runDir: mkdtempSync(path.join(os.tmpdir(), 'sandbox-otel-')), binaries: BINS, variant: VARIANTS.otel as RenderedVariant });
   const env = otel.specs.find((s) => s.name === 'service1')!.env!;
   assert.equal(env.TRACER, 'opentelemetry');
   assert.equal(env.TRACE_PROPAGATION, 'w3c');

@@ -1,5 +1,5 @@
 /**
- * Stand-ins for the three images the current-Envoy variant pins, for machines
+ * Stand-ins for the four images the current-Envoy variants pin, for machines
  * that reach no image registry (CI here). Each is built from a debootstrapped
  * Debian and carries the binaries the local topology already runs, plus what the
  * sandbox uses of the real image. They are labelled as stand-ins, named apart
@@ -102,8 +102,28 @@ export function standIns(bins: Binaries, node = PINNED_NODE, npm = npmHome): Sta
           'RUN apt-get update && apt-get install -y --no-install-recommends wget && rm -rf /var/lib/apt/lists/*',
           'COPY jaeger /cmd/jaeger/jaeger-linux',
           'ENV JAEGER_LISTEN_HOST=0.0.0.0',
+          // As the real image: /tmp (mode 1777) is its volume, the one folder its user may write.
+          'VOLUME ["/tmp"]',
           'USER 10001',
           'ENTRYPOINT ["/cmd/jaeger/jaeger-linux"]',
+        ].join('\n');
+      },
+    },
+    {
+      image: 'sandbox-standin/prometheus:v3.16.0',
+      for: 'prom/prometheus:v3.16.0',
+      key: () => digest(readFileSync(bins.prometheus)),
+      context: (dir) => {
+        copyFileSync(bins.prometheus, path.join(dir, 'prometheus'));
+        return [
+          'RUN apt-get update && apt-get install -y --no-install-recommends wget && rm -rf /var/lib/apt/lists/*',
+          'COPY prometheus /bin/prometheus',
+          // The real image's user (nobody) and its data folder, which that user owns.
+          'RUN mkdir /prometheus && chown 65534:65534 /prometheus',
+          'VOLUME ["/prometheus"]',
+          'WORKDIR /prometheus',
+          'USER 65534',
+          'ENTRYPOINT ["/bin/prometheus"]',
         ].join('\n');
       },
     },
