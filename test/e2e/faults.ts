@@ -66,6 +66,18 @@ export function faultSuite(current: () => Target): void {
       await wholeTrace(target, again.traceId, TRACE_HOPS);
     });
 
+    it('reads a trace made before Jaeger restarts back whole after it: Badger keeps it on disk', async () => {
+      const target = current();
+      const answer = await get(`${target.proxy}/trace/1`);
+      assert.equal(answer.status, 200, answer.body);
+      await wholeTrace(target, answer.traceId, TRACE_HOPS);
+      await target.stop('jaeger');
+      await target.start('jaeger');
+      const trace = await target.jaeger.trace(answer.traceId!);
+      assert.ok(trace, `trace ${answer.traceId} is still in Jaeger after its restart`);
+      assertShape(trace, TRACE_HOPS, shapeOptionsFor(target));
+    });
+
     it(`keeps answering 200 while Jaeger is down for ${JAEGER_AWAY_S} s, new traces arrive once it is back, and an exporter that retries keeps the services' spans of the time between`, async () => {
       const target = current();
       const away: string[] = [];

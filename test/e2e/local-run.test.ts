@@ -77,7 +77,7 @@ describe('npm run local, when something goes wrong', () => {
     });
     process.kill(-run.child.pid!, 'SIGINT');
     assert.equal(await run.exited, 0, run.output());
-    assert.match(run.stdout(), /^SIGINT: stopping front-envoy, service1-envoy, service1, service2-envoy, service2, jaeger$/m);
+    assert.match(run.stdout(), /^SIGINT: stopping front-envoy, service1-envoy, service1, service2-envoy, service2, prometheus, jaeger$/m);
     assert.doesNotMatch(run.output(), /unexpectedly/);
     assert.equal(run.stderr(), '');
   });

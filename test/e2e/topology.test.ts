@@ -9,6 +9,7 @@ import { ComposeTarget } from './compose-target';
 import { composeVariant } from './compose-files';
 import { faultSuite } from './faults';
 import { labSuite } from './labs';
+import { monitorSuite } from './monitor';
 import { samplingSuite } from './sampling';
 import { localTarget } from './local-target';
 import { composeTarget } from './compose-target';
@@ -33,6 +34,8 @@ describe('the sandbox, end to end', () => {
   });
 
   traceSuite(current, { envoySampling: !(process.env.E2E_TARGET === 'compose' && composeVariant().name === 'native') });
+  // Before the labs and faults: its error rates are read over a window with no other failures in it.
+  monitorSuite(current);
   callerSuite(current);
   samplingSuite(current);
   labSuite(current);

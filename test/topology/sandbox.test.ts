@@ -138,6 +138,7 @@ test("runs Prometheus on the Compose file's flags, its config and data in the ru
     `--config.file=${path.join(runDir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${path.join(runDir, 'prometheus')}`,
     '--storage.tsdb.retention.time=1d',
+    '--enable-feature=created-timestamp-zero-ingestion',
     '--web.listen-address=127.0.0.1:9090',
   ]);
   const config = parse(readFileSync(path.join(runDir, 'prometheus.yml'), 'utf8'));
