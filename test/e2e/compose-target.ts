@@ -47,6 +47,8 @@ function parseJsonLines(out: string): Array<Record<string, unknown>> {
 export interface ComposeTarget extends Target {
   published(): Published[];
   states(): ComposeState[];
+  /** `docker compose down` (the volumes kept), then `up --wait`. */
+  downAndUp(): void;
 }
 
 export async function composeTarget(): Promise<ComposeTarget> {
@@ -112,6 +114,10 @@ export async function composeTarget(): Promise<ComposeTarget> {
       ),
     states: () =>
       parseJsonLines(compose('ps', '--all', '--format', 'json')).map((c) => ({ service: String(c.Service), state: String(c.State), health: String(c.Health) })),
+    downAndUp: () => {
+      compose('down');
+      compose('up', '--wait');
+    },
     async close() {
       writeFileSync(strategies, original);
       compose('down', '--volumes', '--remove-orphans');

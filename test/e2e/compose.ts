@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
 import { ComposeTarget } from './compose-target';
+import { shapeOptionsFor, wholeTrace } from './expect';
+import { get } from './http';
 
 /** What only a real engine shows: health checks and the ports published on the host. */
 export function composeSuite(current: () => ComposeTarget): void {
   describe('docker compose up --wait', () => {
-    it('returns only once all four containers are healthy', () => {
+    it('returns only once all five containers are healthy', () => {
       const states = current().states().sort((a, b) => a.service.localeCompare(b.service));
       assert.deepEqual(states, [
         { service: 'front-envoy', state: 'running', health: 'healthy' },
         { service: 'jaeger', state: 'running', health: 'healthy' },
+        { service: 'prometheus', state: 'running', health: 'healthy' },
         { service: 'service1', state: 'running', health: 'healthy' },
         { service: 'service2', state: 'running', health: 'healthy' },
       ]);
@@ -26,6 +30,18 @@ export function composeSuite(current: () => ComposeTarget): void {
         'jaeger 127.0.0.1:16686->16686/tcp',
         'jaeger 127.0.0.1:5778->5778/tcp',
       ]);
+    });
+
+    it('keeps a trace through docker compose down and up: the volume jaeger-data outlives the containers', async () => {
+      const target = current();
+      const answer = await get(`${target.proxy}/trace/1`);
+      assert.equal(answer.status, 200, answer.body);
+      await wholeTrace(target, answer.traceId, TRACE_HOPS);
+      target.downAndUp();
+      assert.ok(target.states().every((s) => s.health === 'healthy'), 'every container is back and healthy');
+      const trace = await target.jaeger.trace(answer.traceId!);
+      assert.ok(trace, `trace ${answer.traceId} is still in Jaeger after down and up`);
+      assertShape(trace, TRACE_HOPS, shapeOptionsFor(target));
     });
   });
 }
