@@ -106,7 +106,7 @@ async function memoryRun(sandbox: Sandbox, plan: Plan, retentionHours: number): 
   process.stderr.write(`bench: memory over ${plan.memoryRequests} requests at ${plan.memoryRps} req/s ...\n`);
   const pids = pidsOf(sandbox);
   const badger = sandbox.specs.get('jaeger')!.env!.BADGER_DIRECTORY;
-  const sample = (requests: number) => ({ requests, rssMiB: rssOf(pids), badgerMiB: diskMiB(badger) });
+  const sample = (requests: number) => ({ requests, rssMiB: rssOf(pids), anonMiB: rssOf(pids, 'RssAnon'), badgerMiB: diskMiB(badger) });
   const samples: MemoryRun['samples'] = [sample(0)];
   let sent = 0;
   for (let i = 0; i < MEMORY_SAMPLES; i++) {

@@ -2,23 +2,27 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** A process's resident set size in MiB, or undefined when it is gone. */
-export function rssMiB(pid: number): number | undefined {
+/**
+ * A process's resident set size in MiB, or undefined when it is gone. `anon` counts only its
+ * own memory (RssAnon: heap, stacks), leaving out the files it has mapped into memory, whose
+ * pages the kernel can drop and read again (Badger maps its tables and logs so).
+ */
+export function rssMiB(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number | undefined {
   let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return undefined;
   }
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  const kib = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
   return kib === undefined ? undefined : Number(kib) / 1024;
 }
 
-/** The resident memory of every named process at one moment, in MiB. */
-export function rssOf(pids: Record<string, number>): Record<string, number> {
+/** The resident memory of every named process at one moment, in MiB (RssAnon alone with field 'RssAnon'). */
+export function rssOf(pids: Record<string, number>, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): Record<string, number> {
   const sample: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) {
-    const rss = rssMiB(pid);
+    const rss = rssMiB(pid, field);
     if (rss !== undefined) sample[name] = rss;
   }
   return sample;

@@ -42,8 +42,11 @@ export interface MemoryRun {
   rps: number;
   /** How long Badger keeps a span (jaeger/config.yaml). */
   retentionHours: number;
-  /** Resident MiB per process and the MiB of Jaeger's Badger folder, before the run and after each slice of it. */
-  samples: Array<{ requests: number; rssMiB: Record<string, number>; badgerMiB: number }>;
+  /**
+   * Resident MiB per process, and of that its own memory (RssAnon, without the files it maps), and the
+   * MiB of Jaeger's Badger folder, before the run and after each slice of it.
+   */
+  samples: Array<{ requests: number; rssMiB: Record<string, number>; anonMiB: Record<string, number>; badgerMiB: number }>;
 }
 
 /** CPU µs per request per process at the steady rate: a traced run and the untraced run right after it. */
@@ -160,7 +163,10 @@ export function renderMarkdown(r: Results): string {
       [`latency p50 / p90 / p99 of ${PROXY_PATH} at ${p.latencyRps} req/s (floor: service2 alone ${lat(r.untraced.floor)})`, ...cell((x) => `${lat(x.chain)} (p99 **${ms(x.chain.latency.p99)}**)`), 'p99 < 20 ms'],
       [
         `Jaeger's resident memory after ${p.memoryRequests} traced requests at ${p.memoryRps} req/s, on Badger`,
-        ...cell((x) => `**${mib(memoryFigures(x.memory).last.rssMiB.jaeger)} MiB** (${mib(x.memory.samples[0].rssMiB.jaeger)} before)`),
+        ...cell((x) => {
+          const { last } = memoryFigures(x.memory);
+          return `**${mib(last.rssMiB.jaeger)} MiB** (${mib(x.memory.samples[0].rssMiB.jaeger)} before), ${mib(last.anonMiB.jaeger)} MiB of it its own, the rest Badger's mapped files`;
+        }),
         '-',
       ],
       [
@@ -201,6 +207,7 @@ export function renderMarkdown(r: Results): string {
       ['process', ...m.samples.map((s) => `MiB after ${s.requests}`)],
       [
         ...Object.keys(memoryFigures(m).last.rssMiB).map((n) => [n, ...m.samples.map((s) => mib(s.rssMiB[n]))]),
+        ["jaeger's own (RssAnon)", ...m.samples.map((s) => mib(s.anonMiB.jaeger))],
         ["Jaeger's Badger folder (disk)", ...m.samples.map((s) => mib(s.badgerMiB))],
       ],
     );

@@ -4,7 +4,8 @@
  * services; otel runs Envoy's OpenTelemetry tracer and the OpenTelemetry SDK.
  */
 import { Sandbox, startSandbox } from './sandbox';
-import { FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PROXY_URL } from './topology';
+import path from 'node:path';
+import { FRONT_ADMIN_URL, JAEGER_QUERY_URL, JAEGER_SAMPLING_URL, PROMETHEUS_URL, PROXY_URL } from './topology';
 import { DEFAULT_LOCAL_VARIANT, findVariant, RenderedVariant, variantChoices } from './variants';
 
 async function main(): Promise<void> {
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   proxy      ${PROXY_URL}        try: curl -v ${PROXY_URL}/trace/1
   admin      ${FRONT_ADMIN_URL}
   jaeger     ${JAEGER_QUERY_URL}/api/v3/traces/<x-trace-id>   (the query API; this build has no UI)
+  monitor    ${JAEGER_QUERY_URL}/api/metrics/calls?service=front-proxy&groupByOperation=true   (the Monitor tab's figures)
+  prometheus ${PROMETHEUS_URL}   (span metrics; traces in ${path.join(sandbox.runDir, 'badger')})
   sampling   ${JAEGER_SAMPLING_URL}/sampling?service=service1 (edit ${sandbox.strategiesFile})
 Ctrl-C stops everything.`);
 }

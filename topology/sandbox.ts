@@ -15,7 +15,7 @@ import { httpOk } from '../lib/http';
 import { ProcessGroup, ProcessSpec } from './processes';
 import { fillSidecarTemplate, renderEnvoy } from './render';
 import { Binaries, requireBinaries, ROOT } from '../toolchain/binaries';
-import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS } from './topology';
+import { ADDRESSES, ContainerName, isContainer, localHostPort, PORTS, PROMETHEUS_URL } from './topology';
 import { DEFAULT_LOCAL_VARIANT, RenderedVariant, serviceEnvironment, SHIPPED_FRONT, SHIPPED_SIDECAR } from './variants';
 
 export const RUN_DIR = path.join(ROOT, '.local');
@@ -189,7 +189,6 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   };
 
   const compose = parse(read('docker-compose.yml'));
-  const prometheusUrl = `http://${ADDRESSES.prometheus}:${PORTS.prometheus}`;
   const jaeger: ProcessSpec = {
     name: 'jaeger',
     command: bins.jaeger,
@@ -199,7 +198,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
       SAMPLING_STRATEGIES_FILE: strategiesFile,
       // Traces outlive a restart here as in Compose's volume; delete the folder to forget them.
       BADGER_DIRECTORY: path.join(runDir, 'badger'),
-      PROMETHEUS_URL: prometheusUrl,
+      PROMETHEUS_URL,
     },
     listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),
     ready: () => httpOk(`http://${ADDRESSES.jaeger}:${PORTS.jaegerHealth}/status`),
@@ -214,7 +213,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
     command: bins.prometheus,
     args: localPrometheusArgs(compose.services.prometheus.command, prometheusConfig, path.join(runDir, 'prometheus')),
     listens: [{ owner: 'prometheus', host: ADDRESSES.prometheus, port: PORTS.prometheus, protocol: 'tcp' }],
-    ready: () => httpOk(`${prometheusUrl}/-/ready`),
+    ready: () => httpOk(`${PROMETHEUS_URL}/-/ready`),
     readyTimeoutMs: 30_000,
   };
 

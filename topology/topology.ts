@@ -37,6 +37,7 @@ export const PROXY_URL = `http://${ADDRESSES['front-envoy']}:${PORTS.proxy}`;
 export const FRONT_ADMIN_URL = `http://${ADDRESSES['front-envoy']}:${PORTS.envoyAdmin}`;
 export const JAEGER_QUERY_URL = `http://${ADDRESSES.jaeger}:${PORTS.jaegerQuery}`;
 export const JAEGER_SAMPLING_URL = `http://${ADDRESSES.jaeger}:${PORTS.jaegerSampling}`;
+export const PROMETHEUS_URL = `http://${ADDRESSES.prometheus}:${PORTS.prometheus}`;
 
 export function isContainer(name: string): name is ContainerName {
   return name in ADDRESSES;

@@ -118,11 +118,11 @@ export function monitorSuite(current: () => Target): void {
       });
       console.log(`# Monitor tab, 95th percentiles in ms before the delays: ${rounded(before)}; after: ${rounded(after)}`);
       for (const op of delayed) {
-        assert.ok(before[op] < DELAY_MS / 5, `${op} was fast before: ${before[op]} ms`);
+        assert.ok(before[op] < DELAY_MS / 2, `${op} was well under the delay before: ${before[op]} ms`);
         assert.ok(after[op] >= DELAY_MS, `${op} rose by the delay: ${before[op].toFixed(1)} -> ${after[op].toFixed(1)} ms`);
       }
       const below = 'service2: GET /trace/:n';
-      assert.ok(after[below] < DELAY_MS / 5, `${below}, below the delay, stays fast: ${after[below]} ms`);
+      assert.ok(after[below] < DELAY_MS / 2, `${below}, below the delay, stays well under it: ${after[below]} ms`);
     });
   });
 }
