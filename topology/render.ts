@@ -33,8 +33,8 @@ export const ZIPKIN_FLUSH_INTERVAL_MS = 1000;
 /**
  * Spans per report, per Envoy worker (Envoy's default is 5). Each report is an HTTP request, but
  * the JSON encoder gets slower per span as a report grows (every span's text is rewritten with the
- * number fix-ups of all spans before it), so a middling batch is cheapest: 25 costs about a sixth
- * less per span than 5, and 100 costs more than 5 (bench/results.md).
+ * number fix-ups of all spans before it), so a middling batch is cheapest: 25 costs a quarter to
+ * a third less per span than 5 or 100 (bench/results.md).
  */
 export const ZIPKIN_MIN_FLUSH_SPANS = 25;
 

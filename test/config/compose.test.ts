@@ -90,13 +90,13 @@ test('Jaeger listens beyond localhost, reads the strategies from the mounted fol
   assert.deepEqual(jaeger.environment, { JAEGER_LISTEN_HOST: '0.0.0.0', BADGER_DIRECTORY: '/tmp/jaeger', PROMETHEUS_URL: 'http://prometheus:9090' });
   assert.deepEqual(jaeger.command, ['--config', '/etc/sandbox-jaeger/config.yaml']);
   assert.deepEqual(jaeger.volumes, ['./jaeger:/etc/sandbox-jaeger:ro', 'jaeger-data:/tmp']);
-  assert.deepEqual(compose.volumes, { 'jaeger-data': {} });
+  assert.deepEqual(compose.volumes, { 'jaeger-data': {}, 'prometheus-data': {} });
   assert.match(jaeger.healthcheck.test.join(' '), /wget .*:13133\/status/);
 });
 
 test("Prometheus scrapes Jaeger's span metrics, with its config mounted, a health check, and no host port", () => {
   const prometheus = compose.services.prometheus;
-  assert.deepEqual(prometheus.volumes, ['./prometheus:/etc/sandbox-prometheus:ro']);
+  assert.deepEqual(prometheus.volumes, ['./prometheus:/etc/sandbox-prometheus:ro', 'prometheus-data:/prometheus']);
   assert.ok(prometheus.command.includes('--config.file=/etc/sandbox-prometheus/prometheus.yml'));
   assert.equal(prometheus.ports, undefined);
   assert.match(prometheus.healthcheck.test.join(' '), /wget .*:9090\/-\/ready/);
