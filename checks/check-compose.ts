@@ -7,16 +7,25 @@
  * caught too.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { COMPOSE, ROOT } from '../toolchain/binaries';
 
-function config(projectDir: string, files = ['docker-compose.yml']): { ok: boolean; output: string } {
-  const run = spawnSync(COMPOSE, ['--project-directory', projectDir, ...files.flatMap((f) => ['-f', path.join(projectDir, f)]), 'config', '--quiet'], {
+function config(projectDir: string, files = ['docker-compose.yml'], env: Record<string, string> = {}, args = ['--quiet']): { ok: boolean; output: string } {
+  const run = spawnSync(COMPOSE, ['--project-directory', projectDir, ...files.flatMap((f) => ['-f', path.join(projectDir, f)]), 'config', ...args], {
     encoding: 'utf8',
+    env: { ...process.env, ...env },
   });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
+/** Prometheus's published ports as Compose resolves them, with the .env value given. */
+function prometheusPorts(publish: string): string {
+  const run = config(ROOT, ['docker-compose.yml'], { PUBLISH_PROMETHEUS: publish }, ['--format', 'json']);
+  if (!run.ok) return `refused: ${run.output.split('\n')[0]}`;
+  const ports: Array<{ host_ip: string; published: string; target: number }> = JSON.parse(run.output).services.prometheus.ports ?? [];
+  return ports.map((p) => `${p.host_ip}:${p.published}->${p.target}`).join(', ') || 'none';
 }
 
 function main(): void {
@@ -33,13 +42,30 @@ function main(): void {
 
   const broken = mkdtempSync(path.join(os.tmpdir(), 'compose-broken-'));
   copyFileSync(path.join(ROOT, '.env'), path.join(broken, '.env'));
+  cpSync(path.join(ROOT, 'prometheus'), path.join(broken, 'prometheus'), { recursive: true });
   const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8').replace('      service2:\n        condition: service_healthy', '      service3:\n        condition: service_healthy');
   writeFileSync(path.join(broken, 'docker-compose.yml'), text);
   const control = config(broken);
-  console.log(control.ok ? 'FAIL a depends_on on a missing service was accepted' : `ok   a depends_on on a missing service is refused (${control.output.split('\n')[0]})`);
+  // Refused for the right reason: the missing service is named.
+  const refused = !control.ok && control.output.includes('service3');
+  console.log(refused ? `ok   a depends_on on a missing service is refused (${control.output.split('\n')[0]})` : `FAIL a depends_on on a missing service: ${control.ok ? 'accepted' : control.output}`);
 
-  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(!otel.ok) + Number(control.ok);
-  console.log(`${4 - failed} passed, ${failed} failed`);
+  // Prometheus's host port: none by default, loopback with PUBLISH_PROMETHEUS=yes, a clear refusal otherwise.
+  const expected: Array<[string, RegExp]> = [
+    ['no', /^none$/],
+    ['yes', /^127\.0\.0\.1:9090->9090$/],
+    ['maybe', /^refused: .*publish-maybe\.yml: no such file or directory$/],
+  ];
+  let portsFailed = 0;
+  for (const [publish, want] of expected) {
+    const got = prometheusPorts(publish);
+    const ok = want.test(got);
+    portsFailed += Number(!ok);
+    console.log(`${ok ? 'ok  ' : 'FAIL'} PUBLISH_PROMETHEUS=${publish}: prometheus publishes ${got}`);
+  }
+
+  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(!otel.ok) + Number(!refused) + portsFailed;
+  console.log(`${4 + expected.length - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 

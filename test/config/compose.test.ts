@@ -80,7 +80,15 @@ test('host ports default to the documented ones and can be changed in .env', () 
       .filter((line) => /^\w+=/.test(line))
       .map((line) => line.split('=')),
   );
-  assert.deepEqual(env, { PUBLISH_ADDRESS: '127.0.0.1', PROXY_PORT: '8000', ADMIN_PORT: '8001', JAEGER_UI_PORT: '16686', SAMPLING_PORT: '5778' });
+  assert.deepEqual(env, {
+    PUBLISH_ADDRESS: '127.0.0.1',
+    PROXY_PORT: '8000',
+    ADMIN_PORT: '8001',
+    JAEGER_UI_PORT: '16686',
+    SAMPLING_PORT: '5778',
+    PUBLISH_PROMETHEUS: 'no',
+    PROMETHEUS_PORT: '9090',
+  });
   assert.deepEqual(compose.services['front-envoy'].ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${PROXY_PORT:-8000}:8000', '127.0.0.1:${ADMIN_PORT:-8001}:8001']);
   assert.deepEqual(compose.services.jaeger.ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
 });
@@ -94,8 +102,11 @@ test('Jaeger listens beyond localhost, reads the strategies from the mounted fol
   assert.match(jaeger.healthcheck.test.join(' '), /wget .*:13133\/status/);
 });
 
-test("Prometheus scrapes Jaeger's span metrics, with its config mounted, a health check, and no host port", () => {
+test("Prometheus scrapes Jaeger's span metrics, with its config mounted, a health check, and a host port only when .env asks", () => {
   const prometheus = compose.services.prometheus;
+  assert.deepEqual(prometheus.extends, { file: 'prometheus/publish-${PUBLISH_PROMETHEUS:-no}.yml', service: 'prometheus-port' });
+  assert.deepEqual(readYaml('prometheus/publish-no.yml').services, { 'prometheus-port': {} });
+  assert.deepEqual(readYaml('prometheus/publish-yes.yml').services['prometheus-port'].ports, ['127.0.0.1:${PROMETHEUS_PORT:-9090}:9090']);
   assert.deepEqual(prometheus.volumes, ['./prometheus:/etc/sandbox-prometheus:ro', 'prometheus-data:/prometheus']);
   assert.ok(prometheus.command.includes('--config.file=/etc/sandbox-prometheus/prometheus.yml'));
   assert.equal(prometheus.ports, undefined);

@@ -32,7 +32,7 @@ function readByServices(): Set<string> {
 test('the settings page documents every variable the services, start-service.sh and the Compose files read', () => {
   const read_ = new Set([...readByServices()]);
   for (const m of read('start-service.sh').matchAll(/\$\{([A-Z][A-Z0-9_]+)/g)) read_.add(m[1]);
-  for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml']) {
+  for (const file of ['docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'prometheus/publish-yes.yml']) {
     const text = read(file);
     for (const m of text.matchAll(/\$\{([A-Z][A-Z0-9_]+)/g)) read_.add(m[1]);
     const compose = parse(text, { merge: true });
@@ -62,7 +62,7 @@ function readByTracerPackages(): Set<string> {
 
 test('every variable the settings page offers is read by something: the services, their tracers, the container, Compose or Jaeger', () => {
   const readers = new Set([...readByServices(), ...readByTracerPackages()]);
-  for (const file of ['start-service.sh', 'docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'jaeger/config.yaml']) {
+  for (const file of ['start-service.sh', 'docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'prometheus/publish-yes.yml', 'jaeger/config.yaml']) {
     for (const m of read(file).matchAll(/\$\{(?:env:)?([A-Z][A-Z0-9_]+)/g)) readers.add(m[1]);
   }
   // The sanity of the collection itself: one from each kind of reader.
