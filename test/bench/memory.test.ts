@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -31,6 +31,12 @@ test("reads a process's own memory apart from the files it maps, and never more 
   assert.deepEqual(Object.keys(rssOf({ self: process.pid }, 'RssAnon')), ['self']);
 });
 
+test('reads nothing for a process whose status has no memory lines, as a kernel thread (pid 2, kthreadd)', () => {
+  assert.doesNotMatch(readFileSync('/proc/2/status', 'utf8'), /^VmRSS:/m);
+  assert.equal(rssMiB(2), undefined);
+  assert.equal(rssMiB(2, 'RssAnon'), undefined);
+});
+
 test('leaves out a process that is gone', () => {
   const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
   assert.equal(rssMiB(gone), undefined);
@@ -47,6 +53,8 @@ test("counts the disk a folder's files take, in nested folders too, and not the 
   const sparse = openSync(path.join(dir, 'c.vlog'), 'w');
   ftruncateSync(sparse, 1024 * 1024 * 1024);
   closeSync(sparse);
+  // A link to a file counts nothing of its own: Badger keeps none, but a folder may.
+  symlinkSync(path.join(dir, 'keys', 'a.sst'), path.join(dir, 'link.sst'));
   const used = diskMiB(dir);
   assert.ok(used >= 3 && used < 3.1, `3 MiB written, 1 GiB reserved: counted ${used.toFixed(2)} MiB`);
 });

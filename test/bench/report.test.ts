@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderMarkdown, Results } from '../../bench/report';
+import { badgerMiBPer100k, renderMarkdown, Results } from '../../bench/report';
 import { LoadResult } from '../../tools/load';
 
 function load(rps: number, p50: number, p99: number): LoadResult {
@@ -166,4 +166,10 @@ test('prices one span of each tracer, counts the spans from the trace, and sets 
   assert.match(md, /- Zipkin: service2's app called directly at 1000 req\/s costs 440 µs a request untraced and 500 µs traced: \*\*60 µs per jaeger-client span\*\*\. A request makes 4 Envoy spans and 3 service spans: 4 × 90 \+ 3 × 60 = \*\*540 µs\*\*, where the goal leaves 127 µs \(0\.15 × 850 µs\); the Envoy spans alone take 360 µs\./);
   // OpenTelemetry: 4 × 25 + 3 × 30 = 190 µs; 0.10 × 900 µs = 90 µs.
   assert.match(md, /- OpenTelemetry: .* 470 µs traced: \*\*30 µs per opentelemetry span\*\*\. A request makes 4 Envoy spans and 3 service spans: 4 × 25 \+ 3 × 30 = \*\*190 µs\*\*, where the goal leaves 90 µs \(0\.10 × 900 µs\); the Envoy spans alone take 100 µs\. By batch size \(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, and a post every 1000 ms at the latest\): 64 a post 60 µs, 512 a post, shipped 30 µs, 2048 a post 25 µs\./);
+});
+
+test("scales Badger's growth to 100,000 requests from the run's first sample to its last, wherever the run starts", () => {
+  const sample = (requests: number, badgerMiB: number) => ({ requests, rssMiB: {}, anonMiB: {}, badgerMiB });
+  // (370 - 250) MiB over (60,000 - 20,000) requests: 300 MiB per 100,000.
+  assert.equal(badgerMiBPer100k({ rps: 500, retentionHours: 72, samples: [sample(20_000, 250), sample(40_000, 300), sample(60_000, 370)] }), 300);
 });

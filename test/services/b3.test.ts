@@ -95,3 +95,10 @@ test('writes every id whole, with the leading zeros jaeger-client drops: 16 char
   assert.equal(written('0af7651916cd43dd8448eb211c80319c')['x-b3-traceid'], '0af7651916cd43dd8448eb211c80319c');
   assert.equal(written('00000000000000008448eb211c80319c')['x-b3-traceid'], '8448eb211c80319c', 'a 128-bit id whose high half is zero is written as a 64-bit one');
 });
+
+test('writes no parent id for a span that has none, the root of its trace', () => {
+  const carrier: Record<string, string> = {};
+  const root = JaegerSpanContext.withBinaryIds(Buffer.from('000f7651916cd43d', 'hex'), Buffer.from('00f067aa0ba902b7', 'hex'), null as unknown as Buffer, 1);
+  new B3Codec().inject(root, carrier);
+  assert.deepEqual(carrier, { 'x-b3-traceid': '000f7651916cd43d', 'x-b3-spanid': '00f067aa0ba902b7', 'x-b3-sampled': '1' });
+});

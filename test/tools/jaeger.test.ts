@@ -406,3 +406,13 @@ test("reads a span's HTTP status from either convention's tag, and none when it 
   assert.equal(httpStatus(span({ 'http.status_code': 200, 'http.response.status_code': 500 })), 200);
   assert.equal(httpStatus(span({})), undefined);
 });
+
+test('reads a family without metrics as no series, and a metric without labels or a point without a value as empty and NaN', async (t) => {
+  const query = { services: ['x'], lookbackMs: 1, stepMs: 1, ratePerMs: 1000 };
+  const { base: empty } = await answering(t, 200, { name: 'service_call_rate' });
+  assert.deepEqual(await new JaegerClient(empty).metrics('calls', query), []);
+  const { base } = await answering(t, 200, { metrics: [{ metricPoints: [{ timestamp: '2026-12-05T15:35:12.749Z' }] }] });
+  assert.deepEqual(await new JaegerClient(base).metrics('calls', query), [
+    { service: '', operation: '', points: [{ timeMs: Date.parse('2026-12-05T15:35:12.749Z'), value: NaN }] },
+  ]);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeTrace, Span, Trace } from '../../tools/jaeger';
-import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
+import { ABORTED_HOPS, assertShape, DELAYED_HOPS, FORGOT_HEADERS_HOPS, Hop, LOST_CONTEXT_HOPS, nestings, SERVICE_HOPS, shapeProblems, TRACE_HOPS } from '../../tools/trace-shape';
 
 /** One span of a fixture: [spanId, parentId, service, operation, start µs, duration µs, Envoy?]. */
 type Row = [string, string | undefined, string, string, number, number, boolean];
@@ -354,4 +354,20 @@ test('forget the headers: the front proxy\'s four hops, and a new trace of three
   ]);
   const noRoot: Trace = { ...downstream, spans: downstream.spans.filter((s) => s.spanId !== 'e') };
   assert.equal(shapeProblems(noRoot, FORGOT_HEADERS_HOPS.downstream)[0], 'service1 "egress service2" is missing: service1\'s egress sidecar did not start a trace of its own');
+});
+
+test("forget the headers, OpenTelemetry's form: the front proxy's three hops, and a new trace of four rooted at service1's client span", () => {
+  const row = (h: Hop) => [h.service, h.operation, h.kind, h.parent, h.envoy];
+  assert.deepEqual(LOST_CONTEXT_HOPS.caller.map(row), [
+    ['front-proxy', 'front-proxy /trace', 'server', null, true],
+    ['service1', 'ingress service1', 'server', 0, true],
+    ['service1', 'GET /trace/:n', 'server', 1, false],
+  ]);
+  assert.deepEqual(LOST_CONTEXT_HOPS.downstream.map(row), [
+    ['service1', 'call downstream', 'client', null, false],
+    ['service1', 'egress service2', 'client', 0, true],
+    ['service2', 'ingress service2', 'server', 1, true],
+    ['service2', 'GET /trace/:n', 'server', 2, false],
+  ]);
+  assert.match(LOST_CONTEXT_HOPS.downstream[0].blame, /client span did not start a trace of its own/);
 });

@@ -124,6 +124,11 @@ test("reads how long Badger keeps a span, and refuses a config without a TTL in 
   assert.throws(() => jaegerRetentionHours(config('memory: { max_traces: 10 }')), /^Error: jaeger config: no Badger backend with ttl.spans in whole hours \(got undefined\)$/);
   assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: 90m } }')), /got "90m"\)$/);
   assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: 0h } }')), /got "0h"\)$/);
+  assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: x48h } }')), /got "x48h"\)$/);
+  assert.throws(() => jaegerRetentionHours(config('badger: { ttl: { spans: 48hx } }')), /got "48hx"\)$/);
+  assert.throws(() => jaegerRetentionHours(config('badger: { ephemeral: false }')), /got undefined\)$/);
+  assert.throws(() => jaegerRetentionHours('receivers: {}\n'), /got undefined\)$/);
+  assert.throws(() => jaegerRetentionHours(''), /got undefined\)$/);
 });
 
 test('the shipped Jaeger keeps spans for 72 hours, on disk', () => {
