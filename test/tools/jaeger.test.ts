@@ -411,8 +411,11 @@ test('reads a family without metrics as no series, and a metric without labels o
   const query = { services: ['x'], lookbackMs: 1, stepMs: 1, ratePerMs: 1000 };
   const { base: empty } = await answering(t, 200, { name: 'service_call_rate' });
   assert.deepEqual(await new JaegerClient(empty).metrics('calls', query), []);
-  const { base } = await answering(t, 200, { metrics: [{ metricPoints: [{ timestamp: '2026-12-05T15:35:12.749Z' }] }] });
+  const { base } = await answering(t, 200, {
+    metrics: [{ metricPoints: [{ timestamp: '2026-12-05T15:35:12.749Z' }] }, { labels: [{ name: 'service_name', value: 'service1' }] }],
+  });
   assert.deepEqual(await new JaegerClient(base).metrics('calls', query), [
     { service: '', operation: '', points: [{ timeMs: Date.parse('2026-12-05T15:35:12.749Z'), value: NaN }] },
+    { service: 'service1', operation: '', points: [] },
   ]);
 });

@@ -154,6 +154,9 @@ test("runs Prometheus on the Compose file's flags, its config and data in the ru
 test('moves only the scrape targets of a Prometheus config, and refuses a Compose command without its paths', () => {
   const moved = parse(localPrometheusConfig('global: { scrape_interval: 7s }\nscrape_configs:\n  - job_name: a\n    static_configs: [{ targets: ["jaeger:8889", "service1:8080"] }]\n'));
   assert.deepEqual(moved, { global: { scrape_interval: '7s' }, scrape_configs: [{ job_name: 'a', static_configs: [{ targets: ['127.0.0.1:8889', '127.0.0.2:8080'] }] }] });
+  // A config without scrape jobs, or a job without static targets, is passed on as it is.
+  assert.deepEqual(parse(localPrometheusConfig('global: { scrape_interval: 7s }\n')), { global: { scrape_interval: '7s' } });
+  assert.deepEqual(parse(localPrometheusConfig('scrape_configs:\n  - job_name: b\n')), { scrape_configs: [{ job_name: 'b' }] });
   assert.throws(() => localPrometheusArgs(['--config.file=/x.yml'], 'c', 'd'), /^Error: docker-compose.yml: prometheus's command has no --storage.tsdb.path=$/);
   assert.throws(() => localPrometheusArgs(['--storage.tsdb.path=/p'], 'c', 'd'), /has no --config.file=$/);
 });
