@@ -30,6 +30,8 @@ export interface ProcessSpec {
   listens?: Listen[];
   /** Checks the process's configuration before start; throws with the reason. */
   validate?: () => void;
+  /** Runs right before every start, restarts included: puts the process's files in order. */
+  beforeStart?: () => void;
   /** Resolves when the process serves; throws (to be polled again) until then. */
   ready: () => Promise<void>;
   /** How long to poll ready() before giving up. */
@@ -73,6 +75,7 @@ export class ProcessGroup {
   async start(spec: ProcessSpec): Promise<Running> {
     if (this.running.has(spec.name)) throw new Error(`${spec.name} is already running`);
     const logFile = path.join(this.logDir, `${spec.name}.log`);
+    spec.beforeStart?.();
     const fd = openSync(logFile, this.started.has(spec.name) ? 'a' : 'w');
     this.started.add(spec.name);
     const child = spawn(...tethered(spec.command, spec.args), {

@@ -7,7 +7,7 @@
  * marks local.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Listen, takenListens } from './ports';
@@ -103,6 +103,25 @@ export function jaegerListens(config: string, host: string): Listen[] {
   return listens;
 }
 
+/**
+ * Workaround: Badger 4.8 (Jaeger 2.13) refuses to open a folder that holds an empty memtable
+ * file (`while opening memtables err: while opening fid: N err: Create a new file`), which a
+ * Badger stopped right after it made the file leaves behind (dgraph-io/badger#2207; the fix,
+ * badger#2331, is in no release yet). An empty file holds no data, so it is removed before
+ * Jaeger starts. Returns the files removed.
+ */
+export function removeEmptyMemtables(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const empty = names.filter((name) => name.endsWith('.mem') && statSync(path.join(dir, name)).size === 0);
+  for (const name of empty) rmSync(path.join(dir, name));
+  return empty;
+}
+
 /** How long Badger keeps a span (`ttl.spans` of jaeger/config.yaml's Badger backend), in hours. */
 export function jaegerRetentionHours(config: string): number {
   const backends = parse(config)?.extensions?.jaeger_storage?.backends ?? {};
@@ -189,6 +208,7 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
   };
 
   const compose = parse(read('docker-compose.yml'));
+  const badger = path.join(runDir, 'badger');
   const jaeger: ProcessSpec = {
     name: 'jaeger',
     command: bins.jaeger,
@@ -197,9 +217,11 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
       JAEGER_LISTEN_HOST: ADDRESSES.jaeger,
       SAMPLING_STRATEGIES_FILE: strategiesFile,
       // Traces outlive a restart here as in Compose's volume; delete the folder to forget them.
-      BADGER_DIRECTORY: path.join(runDir, 'badger'),
+      BADGER_DIRECTORY: badger,
       PROMETHEUS_URL,
     },
+    // Badger keeps its memtables with its keys (jaeger/config.yaml).
+    beforeStart: () => void removeEmptyMemtables(path.join(badger, 'keys')),
     listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),
     ready: () => httpOk(`http://${ADDRESSES.jaeger}:${PORTS.jaegerHealth}/status`),
     // Its first start on a cold machine (the Go runtime, every extension) takes longer.

@@ -128,6 +128,24 @@ test('begins a log anew on the first start, and appends to it on a restart', asy
   await pollUntil(() => assert.equal(readFileSync(log, 'utf8'), 'service1 is up\nservice1 is up\n'), 'the second line');
 });
 
+test("puts a process's files in order before every start, a restart included, and before the process runs", async (t) => {
+  const g = group(t);
+  const marker = path.join(g.logDir, 'prepared');
+  let calls = 0;
+  const spec = sleeper('jaeger', {
+    // The process sees the file the hook wrote: the hook ran first.
+    args: ['-e', `console.log(require('node:fs').readFileSync(${JSON.stringify(marker)}, 'utf8')); setInterval(() => {}, 1000)`],
+    beforeStart: () => writeFileSync(marker, `prepared ${++calls}`),
+  });
+  const log = path.join(g.logDir, 'jaeger.log');
+  await g.start(spec);
+  await pollUntil(() => assert.equal(readFileSync(log, 'utf8'), 'prepared 1\n'), 'the first start saw the hook');
+  await g.stop('jaeger');
+  await g.start(spec);
+  assert.equal(calls, 2);
+  await pollUntil(() => assert.equal(readFileSync(log, 'utf8'), 'prepared 1\nprepared 2\n'), 'both starts saw the hook');
+});
+
 test('gives a process PATH, HOME and its own variables, and nothing else of this one', async (t) => {
   process.env.PROCESS_GROUP_TEST_SECRET = 'not for children';
   t.after(() => delete process.env.PROCESS_GROUP_TEST_SECRET);

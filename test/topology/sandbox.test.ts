@@ -1,12 +1,12 @@
 import { RenderedVariant, VARIANTS } from '../../topology/variants';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { jaegerListens, jaegerRetentionHours, localPrometheusArgs, localPrometheusConfig, sandboxSpecs, startSandbox } from '../../topology/sandbox';
+import { jaegerListens, jaegerRetentionHours, localPrometheusArgs, localPrometheusConfig, removeEmptyMemtables, sandboxSpecs, startSandbox } from '../../topology/sandbox';
 
 const BINS = { envoy: '/bin/envoy', jaeger: '/bin/jaeger', prometheus: '/bin/prometheus' };
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
@@ -185,4 +185,23 @@ test('the OpenTelemetry variant gives the services its Compose environment, seen
   const front = otel.specs.find((s) => s.name === 'front-envoy')!;
   assert.match(readFileSync(front.args[front.args.indexOf('-c') + 1], 'utf8'), /envoy\.tracers\.opentelemetry/);
   assert.equal(spec('service1').env!.TRACER, undefined, 'the Zipkin variant keeps jaeger-client');
+});
+
+test("removes only empty memtable files, which Badger 4.8 cannot open, and says which; a folder not there has none", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'badger-keys-'));
+  writeFileSync(path.join(dir, '00002.mem'), '');
+  writeFileSync(path.join(dir, '00003.mem'), 'spans');
+  writeFileSync(path.join(dir, '000004.sst'), '');
+  writeFileSync(path.join(dir, 'MANIFEST'), '');
+  assert.deepEqual(removeEmptyMemtables(dir), ['00002.mem']);
+  assert.deepEqual(readdirSync(dir).sort(), ['000004.sst', '00003.mem', 'MANIFEST']);
+  assert.deepEqual(removeEmptyMemtables(path.join(dir, 'none')), []);
+});
+
+test("Jaeger's start clears the empty memtables of its own Badger folder, each time", () => {
+  const keys = path.join(runDir, 'badger', 'keys');
+  mkdirSync(keys, { recursive: true });
+  writeFileSync(path.join(keys, '00007.mem'), '');
+  spec('jaeger').beforeStart!();
+  assert.equal(existsSync(path.join(keys, '00007.mem')), false);
 });
