@@ -42,10 +42,12 @@ export function pinnedJaegerModule(): string {
   return pinnedModule(JAEGER_MODULE_DIR, JAEGER_MODULE);
 }
 
-/** "2.13.0 (module v1.76.0)", for the logs and the bench report. */
-export function jaegerRelease(moduleVersion: string): string {
-  return `${JAEGER_RELEASES[moduleVersion] ?? 'release unknown'} (module ${moduleVersion})`;
+/** "2.13.0 (module v1.76.0)": the release a Go module version is, by a tool's table, for the logs and the bench report. */
+export function moduleRelease(releases: Record<string, string>, moduleVersion: string): string {
+  return `${releases[moduleVersion] ?? 'release unknown'} (module ${moduleVersion})`;
 }
+
+export const jaegerRelease = (moduleVersion: string): string => moduleRelease(JAEGER_RELEASES, moduleVersion);
 
 /**
  * Prometheus, which keeps the span metrics Jaeger computes for the UI's Monitor tab:

@@ -17,6 +17,7 @@ import {
   JAEGER_MODULE,
   JAEGER_MODULE_DIR,
   jaegerRelease,
+  moduleRelease,
   NODE_DIR,
   NODE_VERSION,
   PINNED_NODE,
@@ -134,10 +135,7 @@ function tools(): Record<string, Tool> {
     },
     prometheus: {
       install: () => buildPinned('prometheus', PROMETHEUS_MODULE_DIR, PROMETHEUS_MODULE, PROMETHEUS_PACKAGE, bins.prometheus, prometheusVersion),
-      describe: () => {
-        const built = goModuleVersion(bins.prometheus, PROMETHEUS_MODULE) ?? '?';
-        return `Prometheus ${PROMETHEUS_RELEASES[built] ?? 'release unknown'} (module ${built})`;
-      },
+      describe: () => `Prometheus ${moduleRelease(PROMETHEUS_RELEASES, goModuleVersion(bins.prometheus, PROMETHEUS_MODULE) ?? '?')}`,
       source: `${PROMETHEUS_PACKAGE} (toolchain/prometheus/go.mod) from the Go module proxy`,
     },
     compose: {

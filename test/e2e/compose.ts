@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
 import { ComposeTarget } from './compose-target';
-import { shapeOptionsFor, wholeTrace } from './expect';
-import { get } from './http';
+import { traceKeptThrough } from './expect';
 
 /** What only a real engine shows: health checks and the ports published on the host. */
 export function composeSuite(current: () => ComposeTarget): void {
@@ -34,14 +32,10 @@ export function composeSuite(current: () => ComposeTarget): void {
 
     it('keeps a trace through docker compose down and up: the volume jaeger-data outlives the containers', async () => {
       const target = current();
-      const answer = await get(`${target.proxy}/trace/1`);
-      assert.equal(answer.status, 200, answer.body);
-      await wholeTrace(target, answer.traceId, TRACE_HOPS);
-      target.downAndUp();
-      assert.ok(target.states().every((s) => s.health === 'healthy'), 'every container is back and healthy');
-      const trace = await target.jaeger.trace(answer.traceId!);
-      assert.ok(trace, `trace ${answer.traceId} is still in Jaeger after down and up`);
-      assertShape(trace, TRACE_HOPS, shapeOptionsFor(target));
+      await traceKeptThrough(target, 'down and up', async () => {
+        target.downAndUp();
+        assert.ok(target.states().every((s) => s.health === 'healthy'), 'every container is back and healthy');
+      });
     });
   });
 }

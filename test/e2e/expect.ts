@@ -1,6 +1,8 @@
 import { Trace } from '../../tools/jaeger';
 import { pollUntil } from '../../lib/poll';
-import { assertShape, Hop, ShapeOptions } from '../../tools/trace-shape';
+import assert from 'node:assert/strict';
+import { assertShape, Hop, ShapeOptions, TRACE_HOPS } from '../../tools/trace-shape';
+import { get } from './http';
 import { Target } from './target';
 
 /** What the variant's spans can be held to: see ShapeOptions.serverSpansEndAtFinish. */
@@ -34,4 +36,15 @@ export function withLogs(target: Target, err: unknown): Error {
   const error = err instanceof Error ? err : new Error(String(err));
   error.message = `${error.message}\n\nprocess logs:\n${target.logs()}`;
   return error;
+}
+
+/** A whole trace made now, read back whole after `interruption` (a Jaeger restart, say): the store kept it. */
+export async function traceKeptThrough(target: Target, what: string, interruption: () => Promise<void>): Promise<void> {
+  const answer = await get(`${target.proxy}/trace/1`);
+  assert.equal(answer.status, 200, answer.body);
+  await wholeTrace(target, answer.traceId, TRACE_HOPS);
+  await interruption();
+  const trace = await target.jaeger.trace(answer.traceId!);
+  assert.ok(trace, `trace ${answer.traceId} is still in Jaeger after ${what}`);
+  assertShape(trace, TRACE_HOPS, shapeOptionsFor(target));
 }

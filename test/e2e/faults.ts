@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
 import { httpStatus } from '../../tools/jaeger';
 import { assertShape, TRACE_HOPS } from '../../tools/trace-shape';
-import { shapeOptionsFor, TRACE_TIMEOUT_MS, wholeTrace, withLogs } from './expect';
+import { shapeOptionsFor, TRACE_TIMEOUT_MS, traceKeptThrough, wholeTrace, withLogs } from './expect';
 import { Answer, envoyStat, get } from './http';
 import { Target } from './target';
 
@@ -68,14 +68,10 @@ export function faultSuite(current: () => Target): void {
 
     it('reads a trace made before Jaeger restarts back whole after it: Badger keeps it on disk', async () => {
       const target = current();
-      const answer = await get(`${target.proxy}/trace/1`);
-      assert.equal(answer.status, 200, answer.body);
-      await wholeTrace(target, answer.traceId, TRACE_HOPS);
-      await target.stop('jaeger');
-      await target.start('jaeger');
-      const trace = await target.jaeger.trace(answer.traceId!);
-      assert.ok(trace, `trace ${answer.traceId} is still in Jaeger after its restart`);
-      assertShape(trace, TRACE_HOPS, shapeOptionsFor(target));
+      await traceKeptThrough(target, 'its restart', async () => {
+        await target.stop('jaeger');
+        await target.start('jaeger');
+      });
     });
 
     it(`keeps answering 200 while Jaeger is down for ${JAEGER_AWAY_S} s, new traces arrive once it is back, and an exporter that retries keeps the services' spans of the time between`, async () => {
