@@ -33,3 +33,14 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly (s
   const lines = [header, header.map(() => '---'), ...rows.map((r) => r.map(String))];
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
+
+/**
+ * The counts a binomial draw of n with probability p lands between, but for a chance of about
+ * 1 in 16,000 when sigmas is 4 (the normal approximation, which holds once n·p and n·(1 − p)
+ * are 10 or more).
+ */
+export function binomialBound(n: number, p: number, sigmas = 4): { low: number; high: number } {
+  const mean = n * p;
+  const sd = Math.sqrt(n * p * (1 - p));
+  return { low: Math.max(0, Math.floor(mean - sigmas * sd)), high: Math.min(n, Math.ceil(mean + sigmas * sd)) };
+}

@@ -1,21 +1,35 @@
-/** `npm run load -- --rps R --duration D [--concurrency C] [--path P] [--target URL] [--count-traces [--jaeger URL]]` */
+/** `npm run load -- --rps R --duration D [--concurrency C] [--path P] [--target URL] [--fault VALUE=SHARE ...] [--count-traces [--jaeger URL]]` */
 import { JaegerClient } from './jaeger';
-import { formatLoadResult, parseLoadArgs, runLoad, UsageError } from './load';
-import { collectTraceIds, settledTraceCount } from './kept-traces';
+import { formatFaultResult, formatLoadResult, parseLoadArgs, runMixed, UsageError } from './load';
+import { settledTraceCount } from './kept-traces';
 
 async function main(): Promise<void> {
   const options = parseLoadArgs(process.argv.slice(2));
-  const ids: string[] = [];
-  const result = await runLoad(options, { progress: true, onAnswer: options.countTracesIn ? collectTraceIds(ids) : undefined });
-  console.log(formatLoadResult(result));
-  if (result.answered === 0) {
+  // The trace ids of the answered requests, by kind: plain ('') or the fault they carried.
+  const ids = new Map<string, string[]>();
+  const onAnswer = (fault: string | undefined, _status: number, _ms: number, headers: Record<string, string | string[] | undefined>) => {
+    const id = headers['x-trace-id'];
+    if (typeof id === 'string') ids.set(fault ?? '', [...(ids.get(fault ?? '') ?? []), id]);
+  };
+  const [plain, ...faulty] = await runMixed(options, { progress: true, onAnswer: options.countTracesIn ? onAnswer : undefined });
+  console.log(formatLoadResult(plain.result));
+  for (const kind of faulty) console.log(formatFaultResult(kind));
+  if ([plain, ...faulty].every((k) => k.result.answered === 0)) {
     console.error(`npm run load: no request was answered by ${options.target}`);
     process.exit(1);
   }
   if (options.countTracesIn) {
-    const kept = await settledTraceCount(new JaegerClient(options.countTracesIn), ids);
-    const share = ids.length ? ((100 * kept) / ids.length).toFixed(1) : '-';
-    console.log(`traces in Jaeger  ${kept} of ${ids.length} answered requests (${share}%)`);
+    const jaeger = new JaegerClient(options.countTracesIn);
+    const kinds = [plain, ...faulty].map((k) => k.fault ?? '');
+    const kept = new Map<string, number>();
+    // Together: one settling wait for all of them, as Jaeger decides each trace on its own.
+    await Promise.all(kinds.map(async (kind) => kept.set(kind, await settledTraceCount(jaeger, ids.get(kind) ?? []))));
+    for (const kind of kinds) {
+      const answered = ids.get(kind)?.length ?? 0;
+      const share = answered ? ((100 * kept.get(kind)!) / answered).toFixed(1) : '-';
+      const label = kind ? `  with fault ${kind}` : 'traces in Jaeger';
+      console.log(`${label}  ${kept.get(kind)} of ${answered} answered requests (${share}%)`);
+    }
   }
 }
 

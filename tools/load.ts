@@ -42,6 +42,16 @@ export interface LoadOptions {
   target: string;
   /** Set by --count-traces: the Jaeger to ask, after the run, how many of the answered requests' traces it kept. */
   countTracesIn?: string;
+  /**
+   * Set by --fault VALUE=SHARE: that share of the requests carry `x-sandbox-fault: VALUE` (the faults
+   * lab of docs/labs.md), sent beside the plain ones at their share of the rate.
+   */
+  faults?: Fault[];
+}
+
+export interface Fault {
+  value: string;
+  share: number;
 }
 
 export interface LoadResult {
@@ -60,7 +70,22 @@ export interface LoadResult {
 export class UsageError extends Error {}
 
 export const LOAD_USAGE =
-  'usage: npm run load -- --rps R --duration SECONDS [--concurrency C] [--path /trace/1] [--target http://127.0.0.1:8000] [--count-traces [--jaeger http://127.0.0.1:16686]]';
+  'usage: npm run load -- --rps R --duration SECONDS [--concurrency C] [--path /trace/1] [--target http://127.0.0.1:8000] [--fault abort-503@service1-egress=0.05 ...] [--count-traces [--jaeger http://127.0.0.1:16686]]';
+
+/** `--fault VALUE=SHARE`: a fault of the faults lab and the share of requests that carry it. */
+function parseFaults(raw: string[]): Fault[] {
+  const faults = raw.map((arg) => {
+    const match = /^([a-z0-9-]+@[a-z0-9-]+)=(.*)$/.exec(arg);
+    const share = Number(match?.[2]);
+    if (!match || !match[2] || !Number.isFinite(share) || share <= 0 || share >= 1) {
+      throw new UsageError(`--fault must be a fault of the faults lab and a share above 0 and below 1, as abort-503@service1-egress=0.05, got "${arg}"`);
+    }
+    return { value: match[1], share };
+  });
+  const total = faults.reduce((sum, f) => sum + f.share, 0);
+  if (total >= 1) throw new UsageError(`the --fault shares add up to ${Number(total.toFixed(6))}: they must leave some plain requests, below 1 in all`);
+  return faults;
+}
 
 function positive(name: string, raw: string | undefined, fallback?: number, { integer = false, max = Infinity } = {}): number {
   if (raw === undefined) {
@@ -87,6 +112,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
         target: { type: 'string' },
         'count-traces': { type: 'boolean' },
         jaeger: { type: 'string' },
+        fault: { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -107,6 +133,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
     path,
     target: target.replace(/\/$/, ''),
     ...(jaeger ? { countTracesIn: jaeger.replace(/\/$/, '') } : {}),
+    ...(v.fault ? { faults: parseFaults(v.fault) } : {}),
   };
 }
 
@@ -195,12 +222,53 @@ export async function runLoad(options: LoadOptions, { progress = false, onAnswer
   };
 }
 
-export function formatLoadResult(result: LoadResult): string {
-  const { options, latency } = result;
-  const outcomes = Object.entries(result.outcomes)
+/** What one kind of request in a run got: the plain ones (no fault), or those with one fault. */
+export interface KindResult {
+  fault?: string;
+  result: LoadResult;
+}
+
+/**
+ * The run with its --fault requests mixed in: each kind is a paced run of its own at its share of
+ * the rate, all at once, so the kinds interleave evenly over the duration. The plain run shows the
+ * progress bar. onAnswer hears which kind each answer was.
+ */
+export async function runMixed(
+  options: LoadOptions,
+  { progress = false, onAnswer }: { progress?: boolean; onAnswer?: (fault: string | undefined, ...answer: Parameters<NonNullable<RunOptions['onAnswer']>>) => void } = {},
+): Promise<KindResult[]> {
+  const faults = options.faults ?? [];
+  const plainShare = 1 - faults.reduce((sum, f) => sum + f.share, 0);
+  const kinds = [{ fault: undefined as string | undefined, share: plainShare }, ...faults.map((f) => ({ fault: f.value as string | undefined, share: f.share }))];
+  return Promise.all(
+    kinds.map(async ({ fault, share }, i) => ({
+      fault,
+      result: await runLoad(
+        { ...options, rps: options.rps * share },
+        {
+          progress: progress && i === 0,
+          headers: fault ? { 'x-sandbox-fault': fault } : undefined,
+          onAnswer: onAnswer && ((...answer) => onAnswer(fault, ...answer)),
+        },
+      ),
+    })),
+  );
+}
+
+const byStatus = (outcomes: Record<string, number>): string =>
+  Object.entries(outcomes)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ');
+
+/** One line for the requests that carried a fault: how many, and what they got. */
+export function formatFaultResult({ fault, result }: KindResult): string {
+  return `with fault ${fault}  ${result.requests} requests at ${result.options.rps} req/s (by status: ${byStatus(result.outcomes)})`;
+}
+
+export function formatLoadResult(result: LoadResult): string {
+  const { options, latency } = result;
+  const outcomes = byStatus(result.outcomes);
   const rows: Array<[string, string]> = [
     ['target', `${options.target}${options.path}`],
     ['asked', `${options.rps > 0 ? `${options.rps} req/s` : 'as fast as possible'} for ${options.durationS} s over ${options.concurrency} connections`],

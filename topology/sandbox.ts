@@ -29,6 +29,11 @@ export interface SandboxOptions {
   tracing?: boolean;
   /** A variant that runs here (variants.ts); zipkin unless given. */
   variant?: RenderedVariant;
+  /**
+   * Jaeger's sampling mode and its settings, as jaeger/start-jaeger.sh reads them:
+   * JAEGER_SAMPLING (head unless given), TAIL_SAMPLING_* and ADAPTIVE_SAMPLING_*.
+   */
+  jaegerSampling?: Record<string, string>;
   /** Called when a process that was running exits without being asked to. */
   onUnexpectedExit?: (report: string) => void;
 }
@@ -64,6 +69,16 @@ export function validateEnvoy(envoy: string, file: string, serviceName: string):
     const reason = `${run.stderr}${run.stdout}`.trim().split('\n').slice(-3).join('\n');
     throw new Error(`envoy --mode validate rejected ${file}:\n${reason}`);
   }
+}
+
+/**
+ * Checks Jaeger's sampling settings the way its start does (start-jaeger.sh --check), so a bad
+ * one stops the sandbox before anything starts, with the script's one-line reason.
+ */
+export function checkJaegerStart(script: string, env: Record<string, string>): void {
+  const run = spawnSync('sh', [script, '--check'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  if (run.error) throw new Error(`cannot run sh ${script} (${run.error.message})`);
+  if (run.status !== 0) throw new Error(run.stderr.trim().split('\n').slice(-1)[0] || `${script} --check exited with ${run.status}`);
 }
 
 /** Where Envoy listens: every listener and the admin interface. */
@@ -209,17 +224,23 @@ export function sandboxPlan(options: SandboxOptions = {}): SandboxPlan {
 
   const compose = parse(read('docker-compose.yml'));
   const badger = path.join(runDir, 'badger');
+  const startJaeger = path.join(ROOT, 'jaeger', 'start-jaeger.sh');
+  const jaegerEnv = {
+    ...options.jaegerSampling,
+    // As in Compose, start-jaeger.sh lays the sampling mode's files over jaeger/config.yaml.
+    JAEGER_BIN: bins.jaeger,
+    JAEGER_LISTEN_HOST: ADDRESSES.jaeger,
+    SAMPLING_STRATEGIES_FILE: strategiesFile,
+    // Traces outlive a restart here as in Compose's volume; delete the folder to forget them.
+    BADGER_DIRECTORY: badger,
+    PROMETHEUS_URL,
+  };
   const jaeger: ProcessSpec = {
     name: 'jaeger',
-    command: bins.jaeger,
-    args: ['--config', path.join(ROOT, 'jaeger', 'config.yaml')],
-    env: {
-      JAEGER_LISTEN_HOST: ADDRESSES.jaeger,
-      SAMPLING_STRATEGIES_FILE: strategiesFile,
-      // Traces outlive a restart here as in Compose's volume; delete the folder to forget them.
-      BADGER_DIRECTORY: badger,
-      PROMETHEUS_URL,
-    },
+    command: 'sh',
+    args: [startJaeger],
+    env: jaegerEnv,
+    validate: () => checkJaegerStart(startJaeger, jaegerEnv),
     // Badger keeps its memtables with its keys (jaeger/config.yaml).
     beforeStart: () => void removeEmptyMemtables(path.join(badger, 'keys')),
     listens: jaegerListens(read(path.join('jaeger', 'config.yaml')), ADDRESSES.jaeger),

@@ -88,6 +88,7 @@ test('host ports default to the documented ones and can be changed in .env', () 
     SAMPLING_PORT: '5778',
     PUBLISH_PROMETHEUS: 'no',
     PROMETHEUS_PORT: '9090',
+    JAEGER_SAMPLING: 'head',
   });
   assert.deepEqual(compose.services['front-envoy'].ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${PROXY_PORT:-8000}:8000', '127.0.0.1:${ADMIN_PORT:-8001}:8001']);
   assert.deepEqual(compose.services.jaeger.ports, ['${PUBLISH_ADDRESS:-127.0.0.1}:${JAEGER_UI_PORT:-16686}:16686', '127.0.0.1:${SAMPLING_PORT:-5778}:5778']);
@@ -95,8 +96,20 @@ test('host ports default to the documented ones and can be changed in .env', () 
 
 test('Jaeger listens beyond localhost, reads the strategies from the mounted folder, keeps Badger in a named volume and reads metrics from prometheus', () => {
   const jaeger = compose.services.jaeger;
-  assert.deepEqual(jaeger.environment, { JAEGER_LISTEN_HOST: '0.0.0.0', BADGER_DIRECTORY: '/tmp/jaeger', PROMETHEUS_URL: 'http://prometheus:9090' });
-  assert.deepEqual(jaeger.command, ['--config', '/etc/sandbox-jaeger/config.yaml']);
+  assert.deepEqual(jaeger.environment, {
+    JAEGER_LISTEN_HOST: '0.0.0.0',
+    BADGER_DIRECTORY: '/tmp/jaeger',
+    PROMETHEUS_URL: 'http://prometheus:9090',
+    // The sampling mode, and its settings passed on from .env or the shell only when set.
+    JAEGER_SAMPLING: '${JAEGER_SAMPLING:-head}',
+    TAIL_SAMPLING_SHARE: null,
+    TAIL_SAMPLING_THRESHOLD_MS: null,
+    ADAPTIVE_SAMPLING_TARGET: null,
+    ADAPTIVE_SAMPLING_INTERVAL: null,
+  });
+  // The start script in the mounted folder picks the config files and runs the image's entrypoint.
+  assert.deepEqual(jaeger.entrypoint, ['/bin/sh', '/etc/sandbox-jaeger/start-jaeger.sh']);
+  assert.equal(jaeger.command, undefined);
   assert.deepEqual(jaeger.volumes, ['./jaeger:/etc/sandbox-jaeger:ro', 'jaeger-data:/tmp']);
   // A start that Badger refuses (an empty memtable file, badger#2207) is followed by one that works.
   assert.equal(jaeger.restart, 'on-failure:3');

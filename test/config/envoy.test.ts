@@ -193,7 +193,7 @@ test('the sampling strategies name every traced service', () => {
     strategies.service_strategies.map((s: Json) => s.service).sort(),
     ['front-proxy', 'service1', 'service2'],
   );
-  const jaeger = readYaml('jaeger/config.yaml');
+  const jaeger = readYaml('jaeger/strategies-file.yaml');
   assert.equal(jaeger.extensions.remote_sampling.file.path, '${env:SAMPLING_STRATEGIES_FILE:-/etc/sandbox-jaeger/sampling-strategies.json}');
   assert.ok(jaeger.extensions.remote_sampling.file.reload_interval, 'the file is re-read while Jaeger runs');
 });

@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 test('the docs give one figure for a sampling change: Jaeger re-reads the file, then the slowest tracer asks again', () => {
-  const reload = parse(read('jaeger/config.yaml')).extensions.remote_sampling.file.reload_interval;
+  const reload = parse(read('jaeger/strategies-file.yaml')).extensions.remote_sampling.file.reload_interval;
   assert.match(reload, /^\d+s$/);
   const polls = [
     ...['front-envoy-jaeger.yaml', 'service-envoy-jaeger.yaml'].flatMap((f) => [...read(f).matchAll(/samplingRefreshInterval: (\d+)/g)].map((m) => Number(m[1]))),

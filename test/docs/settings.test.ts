@@ -62,7 +62,7 @@ function readByTracerPackages(): Set<string> {
 
 test('every variable the settings page offers is read by something: the services, their tracers, the container, Compose or Jaeger', () => {
   const readers = new Set([...readByServices(), ...readByTracerPackages()]);
-  for (const file of ['start-service.sh', 'docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'prometheus/publish-yes.yml', 'jaeger/config.yaml']) {
+  for (const file of ['start-service.sh', 'docker-compose.yml', 'docker-compose.zipkin.yml', 'docker-compose.otel.yml', 'prometheus/publish-yes.yml', 'jaeger/config.yaml', 'jaeger/strategies-file.yaml', 'jaeger/start-jaeger.sh']) {
     for (const m of read(file).matchAll(/\$\{(?:env:)?([A-Z][A-Z0-9_]+)/g)) readers.add(m[1]);
   }
   // The sanity of the collection itself: one from each kind of reader.

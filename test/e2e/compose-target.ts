@@ -37,6 +37,13 @@ function composeCommand(files: string[], args: string[]): [string, string[]] {
   return existsSync(COMPOSE) ? [COMPOSE, all] : ['docker', ['compose', ...all]];
 }
 
+/** One Compose command on the run's files, with extra environment, as a user types it: its status and output. */
+export function composeRun(args: string[], env: Record<string, string> = {}): { status: number | null; output: string } {
+  const [command, all] = composeCommand(composeFiles(), args);
+  const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+  return { status: run.status, output: `${run.stderr}${run.stdout}` };
+}
+
 /** Every line of every published port, one per address family Docker bound. */
 function parseJsonLines(out: string): Array<Record<string, unknown>> {
   const text = out.trim();
@@ -51,13 +58,14 @@ export interface ComposeTarget extends Target {
   downAndUp(): void;
 }
 
-export async function composeTarget(): Promise<ComposeTarget> {
+/** jaegerSampling: Jaeger's sampling mode and settings, set as a user sets them, in Compose's environment. */
+export async function composeTarget(jaegerSampling: Record<string, string> = {}): Promise<ComposeTarget> {
   const files = composeFiles();
   const variant = composeVariant();
   const propagation = variantPropagation(variant);
   const compose = (...args: string[]): string => {
     const [command, all] = composeCommand(files, args);
-    const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...jaegerSampling } });
     if (run.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed:\n${`${run.stderr}${run.stdout}`.trim().split('\n').slice(-20).join('\n')}`);
     return run.stdout;
   };
@@ -87,8 +95,9 @@ export async function composeTarget(): Promise<ComposeTarget> {
     : { service: 'front-proxy', send: (count, headers) => sendTo(`${proxy}/service/1`, count, headers) };
 
   const running = (container: ContainerName) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
+  const mode = jaegerSampling.JAEGER_SAMPLING;
   return {
-    name: `docker compose (${files.join(', ')})`,
+    name: `docker compose (${files.join(', ')})${mode ? `, JAEGER_SAMPLING=${mode}` : ''}`,
     propagation,
     servicesTracer: servicesTracer(variant),
     proxy,

@@ -27,14 +27,15 @@ export function localVariant(env: Record<string, string | undefined> = process.e
   return variant;
 }
 
-export async function localTarget(): Promise<Target> {
+/** jaegerSampling: Jaeger's sampling mode and settings (jaeger/start-jaeger.sh); head unless given. */
+export async function localTarget(jaegerSampling: Record<string, string> = {}): Promise<Target> {
   const variant = localVariant();
-  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, variant });
+  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, variant, jaegerSampling });
   const group: ProcessGroup = sandbox.group;
   // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
   const processesOf = (container: ContainerName) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
   return {
-    name: `local processes, the ${variant.name} variant`,
+    name: `local processes, the ${variant.name} variant${jaegerSampling.JAEGER_SAMPLING ? `, Jaeger sampling ${jaegerSampling.JAEGER_SAMPLING}` : ''}`,
     propagation: variantPropagation(variant),
     servicesTracer: servicesTracer(variant),
     proxy: PROXY_URL,

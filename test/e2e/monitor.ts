@@ -33,7 +33,7 @@ const SERVICES = ['front-proxy', 'service1', 'service2'];
 const SERVER_OPERATIONS = TRACE_HOPS.filter((hop) => hop.kind === 'server').map((hop) => `${hop.service}: ${hop.operation}`);
 
 /** Each operation's value at the series' end (NaN where Prometheus had none), by "service: operation". */
-async function figures(target: Target, name: MetricName, endMs: number, ratePerMs: number): Promise<Record<string, number>> {
+export async function figures(target: Target, name: MetricName, endMs: number, ratePerMs: number): Promise<Record<string, number>> {
   const series: OperationSeries[] = await target.jaeger.metrics(name, { services: SERVICES, endMs, lookbackMs: 1000, stepMs: 1000, ratePerMs });
   return Object.fromEntries(series.map((s) => [`${s.service}: ${s.operation}`, s.points[s.points.length - 1]?.value ?? NaN]));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { formatLoadResult, LOAD_USAGE, parseLoadArgs, runLoad, UsageError } from '../../tools/load';
+import { formatFaultResult, formatLoadResult, LOAD_USAGE, parseLoadArgs, runLoad, runMixed, UsageError } from '../../tools/load';
 import { listen } from '../services/helpers';
 import { startProcess } from '../process';
 
@@ -43,7 +43,22 @@ const badArgs: Array<[string[], RegExp]> = [
   [['--rps', '5', '--duration', '1', '--path', 'trace/1'], /^--path must start with "\/"/],
   [['--rps', '5', '--duration', '1', '--target', 'localhost:8000'], /^--target must be an http:\/\/ URL/],
   [['--rps', '5', '--duration', '1', '--bogus'], /^Unknown option '--bogus'/],
+  [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress'], /^--fault must be a fault of the faults lab and a share above 0 and below 1, as abort-503@service1-egress=0\.05, got "abort-503@service1-egress"$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress=1'], /^--fault must be .*, got "abort-503@service1-egress=1"$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress=0'], /^--fault must be .*, got "abort-503@service1-egress=0"$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress='], /^--fault must be .*, got "abort-503@service1-egress="$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'abort-503=0.1'], /^--fault must be .*, got "abort-503=0\.1"$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'a@b=0.5', '--fault', 'c@d=0.5'], /^the --fault shares add up to 1: they must leave some plain requests, below 1 in all$/],
 ];
+
+test('--fault takes a fault and its share, as often as given', () => {
+  const parsed = parseLoadArgs(['--rps', '20', '--duration', '1', '--fault', 'abort-503@service1-egress=0.05', '--fault', 'delay-700@service2-ingress=0.1']);
+  assert.deepEqual(parsed.faults, [
+    { value: 'abort-503@service1-egress', share: 0.05 },
+    { value: 'delay-700@service2-ingress', share: 0.1 },
+  ]);
+  assert.equal(parseLoadArgs(['--rps', '20', '--duration', '1']).faults, undefined);
+});
 
 for (const [argv, expected] of badArgs) {
   test(`rejects ${JSON.stringify(argv)} with one line`, () => {
@@ -108,4 +123,52 @@ test('with --count-traces, says how many of the answered requests\' traces Jaege
   const run = startProcess(t, process.execPath, [CLI, '--rps', '10', '--duration', '1', '--target', service, '--count-traces', '--jaeger', jaeger]);
   assert.equal(await run.exited, 0, run.stderr());
   assert.match(run.stdout(), /\ntraces in Jaeger {2}10 of 10 answered requests \(100\.0%\)\n$/);
+});
+
+test('mixes the faults in at their shares of the rate, each request with its own header, and says which kind each answer was', async (t) => {
+  const seen: Record<string, number> = {};
+  const base = await listen(t, (req, res) => {
+    const fault = String(req.headers['x-sandbox-fault'] ?? 'none');
+    seen[fault] = (seen[fault] ?? 0) + 1;
+    res.statusCode = fault.startsWith('abort-') ? 502 : 200;
+    res.end('ok');
+  });
+  const heard: Record<string, number[]> = {};
+  const kinds = await runMixed(
+    { rps: 40, durationS: 1, concurrency: 4, path: '/trace/1', target: base, faults: [{ value: 'abort-503@service1-egress', share: 0.25 }, { value: 'delay-5@service2-ingress', share: 0.125 }] },
+    { onAnswer: (fault, status) => (heard[fault ?? 'none'] ??= []).push(status) },
+  );
+  // 40 requests: 25 plain, 10 with the abort, 5 with the delay.
+  assert.deepEqual(seen, { none: 25, 'abort-503@service1-egress': 10, 'delay-5@service2-ingress': 5 });
+  assert.deepEqual(kinds.map((k) => [k.fault, k.result.requests, k.result.options.rps]), [
+    [undefined, 25, 25],
+    ['abort-503@service1-egress', 10, 10],
+    ['delay-5@service2-ingress', 5, 5],
+  ]);
+  assert.deepEqual(heard, { none: Array(25).fill(200), 'abort-503@service1-egress': Array(10).fill(502), 'delay-5@service2-ingress': Array(5).fill(200) });
+  assert.equal(formatFaultResult(kinds[1]), 'with fault abort-503@service1-egress  10 requests at 10 req/s (by status: 502: 10)');
+});
+
+test('with --fault and --count-traces, counts the kept traces of each kind apart', async (t) => {
+  let n = 0;
+  const service = await listen(t, (req, res) => {
+    // Plain requests get even ids, the faulty ones odd ids.
+    n += 1;
+    const id = req.headers['x-sandbox-fault'] ? 2 * n + 1 : 2 * n;
+    res.setHeader('x-trace-id', `${id}`.padStart(16, '0'));
+    res.statusCode = req.headers['x-sandbox-fault'] ? 502 : 200;
+    res.end('ok');
+  });
+  // Jaeger kept every faulty trace and none of the plain ones.
+  const jaeger = await listen(t, (req, res) => {
+    const id = Number(/\/api\/v3\/traces\/(\w+)$/.exec(req.url ?? '')?.[1] ?? 'x');
+    const kept = id % 2 === 1;
+    res.statusCode = kept ? 200 : 404;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(kept ? { result: { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: String(id).padStart(32, '0'), spanId: '00000000000000a1', name: 'x', startTimeUnixNano: '1000', endTimeUnixNano: '2000' }] }] }] } } : { error: { httpCode: 404, message: 'trace not found' } }));
+  });
+  const run = startProcess(t, process.execPath, [CLI, '--rps', '20', '--duration', '1', '--target', service, '--fault', 'abort-503@service1-egress=0.25', '--count-traces', '--jaeger', jaeger]);
+  assert.equal(await run.exited, 0, run.stderr());
+  assert.match(run.stdout(), /\nwith fault abort-503@service1-egress {2}5 requests at 5 req\/s \(by status: 502: 5\)\n/);
+  assert.match(run.stdout(), /\ntraces in Jaeger {2}0 of 15 answered requests \(0\.0%\)\n {2}with fault abort-503@service1-egress {2}5 of 5 answered requests \(100\.0%\)\n$/);
 });

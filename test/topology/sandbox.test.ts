@@ -40,9 +40,12 @@ test('gives each service its compose environment, seen from this machine, and B3
 
 test('runs the shipped Jaeger config on loopback with its own copy of the strategies, Badger in the run folder, and the local Prometheus', () => {
   const jaeger = spec('jaeger');
-  assert.deepEqual(jaeger.args.slice(0, 1), ['--config']);
-  assert.match(jaeger.args[1], /jaeger\/config\.yaml$/);
+  // Through the same start script as Compose, which runs the binary it is given.
+  assert.equal(jaeger.command, 'sh');
+  assert.equal(jaeger.args.length, 1);
+  assert.match(jaeger.args[0], /jaeger\/start-jaeger\.sh$/);
   assert.deepEqual(jaeger.env, {
+    JAEGER_BIN: '/bin/jaeger',
     JAEGER_LISTEN_HOST: '127.0.0.1',
     SAMPLING_STRATEGIES_FILE: strategiesFile,
     BADGER_DIRECTORY: path.join(runDir, 'badger'),
@@ -50,6 +53,19 @@ test('runs the shipped Jaeger config on loopback with its own copy of the strate
   });
   assert.equal(strategiesFile, path.join(runDir, 'sampling-strategies.json'));
   assert.ok(JSON.parse(readFileSync(strategiesFile, 'utf8')).default_strategy);
+});
+
+test("passes Jaeger's sampling mode and settings to its start script, which checks them before anything starts", () => {
+  const tail = { JAEGER_SAMPLING: 'tail', TAIL_SAMPLING_SHARE: '0.3' };
+  const jaeger = sandboxSpecs({ runDir, binaries: BINS, jaegerSampling: tail }).specs.find((s) => s.name === 'jaeger')!;
+  assert.equal(jaeger.env!.JAEGER_SAMPLING, 'tail');
+  assert.equal(jaeger.env!.TAIL_SAMPLING_SHARE, '0.3');
+  assert.doesNotThrow(() => jaeger.validate!());
+  const bad = sandboxSpecs({ runDir, binaries: BINS, jaegerSampling: { ...tail, TAIL_SAMPLING_SHARE: '2' } }).specs.find((s) => s.name === 'jaeger')!;
+  assert.throws(() => bad.validate!(), { message: "start-jaeger: TAIL_SAMPLING_SHARE must be a number from 0 to 1, got '2'" });
+  // The harness's own settings win over a caller's.
+  const moved = sandboxSpecs({ runDir, binaries: BINS, jaegerSampling: { JAEGER_LISTEN_HOST: '0.0.0.0' } }).specs.find((s) => s.name === 'jaeger')!;
+  assert.equal(moved.env!.JAEGER_LISTEN_HOST, '127.0.0.1');
 });
 
 test('runs each Envoy on its rendered config, named after its tracer service', () => {

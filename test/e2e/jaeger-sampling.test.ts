@@ -1,0 +1,49 @@
+/**
+ * Sampling that Jaeger decides (docs/labs.md): the sandbox started again in each of Jaeger's
+ * other sampling modes, on the target E2E_TARGET names, as a user starts it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { composeRun, composeTarget } from './compose-target';
+import { localTarget } from './local-target';
+import { TAIL_SETTINGS, tailSamplingSuite } from './tail-sampling';
+import { Target } from './target';
+
+function sandboxIn(settings: Record<string, string>): () => Target {
+  let sandbox: Target | undefined;
+  before(async () => {
+    sandbox = await (process.env.E2E_TARGET === 'compose' ? composeTarget(settings) : localTarget(settings));
+    console.log(`# e2e against ${sandbox.name}`);
+  });
+  after(async () => {
+    await sandbox?.close();
+  });
+  return () => {
+    if (!sandbox) throw new Error('the topology did not start');
+    return sandbox;
+  };
+}
+
+describe(`JAEGER_SAMPLING=tail (${Object.entries(TAIL_SETTINGS).slice(1).map(([k, v]) => `${k}=${v}`).join(', ')})`, () => {
+  tailSamplingSuite(sandboxIn(TAIL_SETTINGS));
+});
+
+// Only Compose has this path: npm run local checks the same script before it starts anything (unit-tested).
+if (process.env.E2E_TARGET === 'compose') {
+  describe('a bad sampling setting under Compose', () => {
+    after(() => void composeRun(['down', '--volumes', '--remove-orphans']));
+
+    it('fails `docker compose up --wait` at once, with the reason in one line of `docker compose logs jaeger`', () => {
+      const started = performance.now();
+      const up = composeRun(['up', '--build', '--wait'], { JAEGER_SAMPLING: 'tail', TAIL_SAMPLING_SHARE: '1.5' });
+      const seconds = (performance.now() - started) / 1000;
+      assert.notEqual(up.status, 0, up.output);
+      const said = up.output.split('\n').find((line) => /container envoy-jaeger-jaeger-1 (is unhealthy|exited)/.test(line));
+      assert.ok(said, up.output);
+      console.log(`# docker compose up --wait gave up after ${seconds.toFixed(1)} s: ${said}`);
+      const logs = composeRun(['logs', '--no-log-prefix', 'jaeger']).output.trim().split('\n');
+      assert.ok(logs.length >= 1);
+      for (const line of logs) assert.equal(line, "start-jaeger: TAIL_SAMPLING_SHARE must be a number from 0 to 1, got '1.5'");
+    });
+  });
+}
