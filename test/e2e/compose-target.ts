@@ -81,18 +81,20 @@ export async function composeTarget(jaegerSampling: Record<string, string> = {})
   const sampling: SamplingSubject = variant.name !== 'native'
     ? {
         service: 'service1',
-        async send(count, headers = {}) {
-          const script = `(async () => { const out = [];
+        async send(count, headers = {}, spacingMs = 0) {
+          const script = `(async () => { const out = []; const first = performance.now();
             for (let i = 0; i < Number(process.argv[1]); i++) {
+              const wait = first + i * Number(process.argv[3]) - performance.now();
+              if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
               const started = performance.now();
               const r = await fetch('http://127.0.0.1:8080/service/1', { headers: JSON.parse(process.argv[2]) });
               out.push({ status: r.status, body: await r.text(), traceId: r.headers.get('x-trace-id') ?? undefined, ms: performance.now() - started });
             }
             console.log(JSON.stringify(out)); })()`;
-          return JSON.parse(compose('exec', '-T', 'service1', 'node', '-e', script, String(count), JSON.stringify(headers))) as Answer[];
+          return JSON.parse(compose('exec', '-T', 'service1', 'node', '-e', script, String(count), JSON.stringify(headers), String(spacingMs))) as Answer[];
         },
       }
-    : { service: 'front-proxy', send: (count, headers) => sendTo(`${proxy}/service/1`, count, headers) };
+    : { service: 'front-proxy', send: (count, headers, spacingMs) => sendTo(`${proxy}/service/1`, count, headers, spacingMs) };
 
   const running = (container: ContainerName) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);
   const mode = jaegerSampling.JAEGER_SAMPLING;

@@ -14,10 +14,15 @@ export async function get(url: string, headers: Record<string, string> = {}, tim
   return { status: answer.status, body: answer.body, traceId: answer.headers['x-trace-id'] as string | undefined, ms: answer.ms };
 }
 
-/** One request after another to a URL. */
-export async function sendTo(url: string, count: number, headers: Record<string, string> = {}): Promise<Answer[]> {
+/** One request after another to a URL; with spacingMs, the i-th at i × spacingMs from the first. */
+export async function sendTo(url: string, count: number, headers: Record<string, string> = {}, spacingMs = 0): Promise<Answer[]> {
   const answers: Answer[] = [];
-  for (let i = 0; i < count; i++) answers.push(await get(url, headers));
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = started + i * spacingMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    answers.push(await get(url, headers));
+  }
   return answers;
 }
 

@@ -4,19 +4,31 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { servicesTracer } from '../../topology/variants';
+import { ADAPTIVE_SETTINGS, adaptiveSamplingSuite, adaptiveUncountedSuite } from './adaptive-sampling';
+import { composeVariant } from './compose-files';
 import { composeRun, composeTarget } from './compose-target';
-import { localTarget } from './local-target';
+import { localTarget, localVariant } from './local-target';
 import { TAIL_SETTINGS, tailSamplingSuite } from './tail-sampling';
 import { Target } from './target';
 
+const compose = process.env.E2E_TARGET === 'compose';
+
+/** The sandbox in these settings, started afresh: Compose's close removes its volumes, and locally it runs in a folder of its own. */
 function sandboxIn(settings: Record<string, string>): () => Target {
   let sandbox: Target | undefined;
+  let runDir: string | undefined;
   before(async () => {
-    sandbox = await (process.env.E2E_TARGET === 'compose' ? composeTarget(settings) : localTarget(settings));
+    if (!compose) runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-sampling-'));
+    sandbox = await (compose ? composeTarget(settings) : localTarget(settings, runDir));
     console.log(`# e2e against ${sandbox.name}`);
   });
   after(async () => {
     await sandbox?.close();
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   });
   return () => {
     if (!sandbox) throw new Error('the topology did not start');
@@ -24,12 +36,21 @@ function sandboxIn(settings: Record<string, string>): () => Target {
   };
 }
 
-describe(`JAEGER_SAMPLING=tail (${Object.entries(TAIL_SETTINGS).slice(1).map(([k, v]) => `${k}=${v}`).join(', ')})`, () => {
+const settingsOf = (settings: Record<string, string>) => Object.entries(settings).slice(1).map(([k, v]) => `${k}=${v}`).join(', ');
+
+describe(`JAEGER_SAMPLING=adaptive (${settingsOf(ADAPTIVE_SETTINGS)})`, () => {
+  const current = sandboxIn(ADAPTIVE_SETTINGS);
+  // jaeger-client says on its root spans how it sampled them, which Jaeger counts; the OpenTelemetry sampler does not.
+  if (servicesTracer(compose ? composeVariant() : localVariant()) === 'jaeger-client') adaptiveSamplingSuite(current);
+  else adaptiveUncountedSuite(current);
+});
+
+describe(`JAEGER_SAMPLING=tail (${settingsOf(TAIL_SETTINGS)})`, () => {
   tailSamplingSuite(sandboxIn(TAIL_SETTINGS));
 });
 
 // Only Compose has this path: npm run local checks the same script before it starts anything (unit-tested).
-if (process.env.E2E_TARGET === 'compose') {
+if (compose) {
   describe('a bad sampling setting under Compose', () => {
     after(() => void composeRun(['down', '--volumes', '--remove-orphans']));
 

@@ -27,10 +27,13 @@ export function localVariant(env: Record<string, string | undefined> = process.e
   return variant;
 }
 
-/** jaegerSampling: Jaeger's sampling mode and settings (jaeger/start-jaeger.sh); head unless given. */
-export async function localTarget(jaegerSampling: Record<string, string> = {}): Promise<Target> {
+/**
+ * jaegerSampling: Jaeger's sampling mode and settings (jaeger/start-jaeger.sh); head unless given.
+ * runDir: a run folder of its own, so nothing a run before stored (traces, sampling probabilities) is there.
+ */
+export async function localTarget(jaegerSampling: Record<string, string> = {}, runDir?: string): Promise<Target> {
   const variant = localVariant();
-  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, variant, jaegerSampling });
+  const sandbox = await startSandbox({ serviceEnv: TEST_SERVICE_ENV, variant, jaegerSampling, runDir });
   const group: ProcessGroup = sandbox.group;
   // A "container" is its process and, for the services, its sidecar, in the sandbox's start order.
   const processesOf = (container: ContainerName) => [...sandbox.specs.keys()].filter((n) => n === container || n === `${container}-envoy`);
@@ -43,7 +46,7 @@ export async function localTarget(jaegerSampling: Record<string, string> = {}): 
     jaeger: new JaegerClient(JAEGER_QUERY_URL),
     samplingUrl: JAEGER_SAMPLING_URL,
     // Through the proxy, the Envoy's own sampling decides; a service decides for the traces it starts.
-    sampling: { service: 'service1', send: (count, headers) => sendTo(`http://${ADDRESSES.service1}:${PORTS.service}/service/1`, count, headers) },
+    sampling: { service: 'service1', send: (count, headers, spacingMs) => sendTo(`http://${ADDRESSES.service1}:${PORTS.service}/service/1`, count, headers, spacingMs) },
     sidecarAdmin: (c) => `http://${ADDRESSES[c]}:${PORTS.envoyAdmin}`,
     readStrategies: () => readFileSync(sandbox.strategiesFile, 'utf8'),
     writeStrategies: (json) => writeFileSync(sandbox.strategiesFile, json),

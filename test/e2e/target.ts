@@ -31,8 +31,11 @@ export function forcingHeaders(propagation: Propagation): Record<string, string>
 export interface SamplingSubject {
   /** The service whose strategy decides. */
   service: string;
-  /** Sends requests that this service answers as the root of their traces. */
-  send(count: number, headers?: Record<string, string>): Promise<Answer[]>;
+  /**
+   * Sends requests that this service answers as the root of their traces, one after another, or
+   * with spacingMs, the i-th at i × spacingMs from the first (a paced load).
+   */
+  send(count: number, headers?: Record<string, string>, spacingMs?: number): Promise<Answer[]>;
 }
 
 
