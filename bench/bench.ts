@@ -13,14 +13,16 @@
  *  4. the floor: latency of the whole chain against a direct call to service2;
  *  5. memory: every process's resident memory across many traced requests, to
  *     show the Envoys and services flat, and Jaeger's memory and disk on Badger;
- *  6. one span of each tracer, measured alone.
+ *  6. one span of each tracer, measured alone;
+ *  7. Jaeger under head and under tail sampling, at the same steady load.
  *
  * Writes bench/results.json and bench/results.md (--smoke: a short run, written
  * to a temporary folder, that proves the bench works; no thresholds anywhere).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, VariantResults } from './report';
+import { Delivery, MemoryRun, Pair, Plan, PROXY_PATH, renderMarkdown, Results, SamplingCost, SamplingMode, VariantResults } from './report';
+import { samplingRun } from './sampling-cost';
 import { countComplete, reporterStats } from './complete-traces';
 import { collectTraceIds } from '../tools/kept-traces';
 import { EnvoyTracer, LOCAL_VARIANTS, RenderedVariant, servicesTracer } from '../topology/variants';
@@ -40,10 +42,12 @@ import { measureEnvoySpan, measureServiceSpan, SpanCost } from './span-cost';
 const FULL: Plan = {
   concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30,
   memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCost: { rps: 1000, durationS: 10, rounds: 2 },
+  sampling: { rps: 500, durationS: 30 },
 };
 const SMOKE: Plan = {
   concurrency: 4, throughputS: 2, latencyRps: 50, latencyS: 2, deliveryRps: 50, deliveryS: 2,
   memoryRequests: 1000, memoryRps: 250, steadyPairs: 1, spanCost: { rps: 200, durationS: 2, rounds: 1 },
+  sampling: { rps: 100, durationS: 3 },
 };
 /**
  * Before every measured run on a fresh sandbox: JIT, connection pools, and Node's check of the
@@ -88,11 +92,14 @@ function perRequest(p: Phase): Record<string, number> {
 /** The variants that run here, their Envoys' tracer, and the tracer their Compose file gives the services. */
 const VARIANTS = LOCAL_VARIANTS.map((variant) => ({ variant, tracer: variant.envoyTracer, services: servicesTracer(variant) }));
 
-/** Starts a sandbox (untraced: no variant given), warms it up, runs `body`, and stops it whatever happens. */
-async function withSandbox<T>(bins: Binaries, runDir: string, variant: RenderedVariant | undefined, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
+/**
+ * Starts a sandbox (untraced: no variant given), with Jaeger in the given sampling mode (head
+ * unless given), warms it up, runs `body`, and stops it whatever happens.
+ */
+async function withSandbox<T>(bins: Binaries, runDir: string, variant: RenderedVariant | undefined, body: (sandbox: Sandbox) => Promise<T>, mode?: SamplingMode): Promise<T> {
   // Every run starts on an empty store, so no run pays for the traces of the one before.
   rmSync(path.join(runDir, 'badger'), { recursive: true, force: true });
-  const sandbox = await startSandbox({ runDir, binaries: bins, tracing: variant !== undefined, variant });
+  const sandbox = await startSandbox({ runDir, binaries: bins, tracing: variant !== undefined, variant, jaegerSampling: mode ? { JAEGER_SAMPLING: mode } : {} });
   try {
     await runLoad(load(WARM_UP.rps, WARM_UP.durationS, 4));
     return await body(sandbox);
@@ -205,6 +212,15 @@ export async function bench(smoke: boolean): Promise<string> {
   }
   for (const v of variants) v.pairs = pairs.get(v.tracer)!;
 
+  // Head and tail sampling at the same load, one sandbox after the other.
+  const sampling: SamplingCost[] = [];
+  for (const variant of VARIANTS) {
+    for (const mode of ['head', 'tail'] as const) {
+      const run = await withSandbox(bins, runDir, variant.variant, (sandbox) => samplingRun(sandbox, mode, load(plan.sampling.rps, plan.sampling.durationS, plan.concurrency), jaeger), mode);
+      sampling.push({ tracer: variant.tracer, ...run });
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString(),
     mode: smoke ? 'smoke' : 'full',
@@ -215,6 +231,7 @@ export async function bench(smoke: boolean): Promise<string> {
     steadyRps: plan.deliveryRps,
     variants,
     envoySpan,
+    sampling,
   };
   const markdown = renderMarkdown(results);
   const outDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'bench-')) : path.join(ROOT, 'bench');

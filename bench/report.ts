@@ -22,6 +22,25 @@ export interface Plan {
   steadyPairs: number;
   /** One span's cost, measured alone. */
   spanCost: SpanCostPlan;
+  /** The steady run each Jaeger sampling mode gets, per variant (sampling-cost.ts). */
+  sampling: { rps: number; durationS: number };
+}
+
+export type SamplingMode = 'head' | 'tail';
+
+/** One steady run with Jaeger in one sampling mode (sampling-cost.ts). */
+export interface SamplingCost {
+  tracer: EnvoyTracer;
+  mode: SamplingMode;
+  load: LoadResult;
+  /** CPU µs per request per process, counted until Jaeger has decided on the last trace. */
+  cpuUs: Record<string, number>;
+  /** Jaeger's own memory (RssAnon) before the run, and its highest during it. */
+  jaegerAnonMiB: { before: number; peak: number };
+  /** What Jaeger's Badger folder grew by over the run. */
+  badgerMiB: number;
+  /** Of a sample of the run's traces, how many Jaeger stored. */
+  kept: { looked: number; found: number };
 }
 
 export interface Delivery {
@@ -82,6 +101,8 @@ export interface Results {
   variants: VariantResults[];
   /** One Envoy that answers by itself, per tracer setting. */
   envoySpan: SpanCost[];
+  /** Each variant under head sampling (as shipped) and under tail sampling, at the same load. */
+  sampling: SamplingCost[];
 }
 
 /** The goal for tracing's CPU outside the collector (the chain and the load generator), on / off, by variant. */
@@ -255,6 +276,19 @@ ${memory}
 - an Envoy that answers every request itself, at ${envoy[0]?.rps.toFixed(0) ?? '-'} req/s: ${us(cost(envoy, 'untraced'))} µs per request untraced; **${us(envoySpan('zipkin JSON'))} µs per Zipkin span** as shipped (JSON, ${ZIPKIN_MIN_FLUSH_SPANS} spans a post; ${batchesOf('zipkin JSON')}), **${us(envoySpan('opentelemetry OTLP'))} µs per OpenTelemetry span** as shipped (OTLP protobuf over HTTP, ${OTLP_MIN_FLUSH_SPANS} spans a post; ${batchesOf('opentelemetry OTLP')}); each posts every second at the latest. Zipkin protobuf would cost ${us(envoySpan('zipkin protobuf'))} µs a span, but Jaeger cannot use what Envoy sends: ${ZIPKIN_PROTO_PROBLEMS.join('; and ')}.
 ${spans.join('\n')}`;
 
+  const samplingRows = r.sampling.map((c) => [
+    `${variantTitle(c.tracer)}, ${c.mode}`,
+    `${c.load.achievedRps.toFixed(0)} req/s, ${c.load.requests}`,
+    `**${us(c.cpuUs.jaeger)} µs**`,
+    `${us(sumOf(c.cpuUs, outsideCollector))} µs`,
+    `**${mib(c.jaegerAnonMiB.peak)} MiB** (${mib(c.jaegerAnonMiB.before)} before)`,
+    `${mib((c.badgerMiB / c.load.requests) * 100_000)} MiB`,
+    `${c.kept.found} of ${c.kept.looked}`,
+  ]);
+  const sampling = `Jaeger's sampling modes at the same load (\`JAEGER_SAMPLING\`: head stores every trace, as shipped; tail stores what jaeger/tail-sampling.yaml's policies keep, at their default settings). CPU is counted until Jaeger has decided on the last trace:
+
+${table(['variant, mode', 'load, requests', "Jaeger's CPU per request", 'CPU per request outside Jaeger and Prometheus', "Jaeger's own memory, peak", 'Badger per 100,000 requests', 'traces stored, of a sample'], samplingRows)}`;
+
   return `### Benchmark (${r.mode}): ${r.date.slice(0, 10)}, ${r.machine.cores} cores (${r.machine.cpu})
 
 Node ${r.machine.node}, Envoy ${r.versions.envoy}, Jaeger ${r.versions.jaeger}, local topology (\`npm run bench\`).
@@ -264,6 +298,8 @@ Latencies are loadtest's, in whole milliseconds; each run paces its requests eve
 ${summary}
 
 ${spanCost}
+
+${sampling}
 
 ${perVariant.join('\n')}`;
 }

@@ -44,7 +44,7 @@ const results: Results = {
   mode: 'full',
   machine: { cores: 2, cpu: 'Test CPU', node: 'v26.12.1' },
   versions: { envoy: '1.40.0', jaeger: '2.13.0' },
-  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCost: { rps: 1000, durationS: 10, rounds: 2 } },
+  plan: { concurrency: 16, throughputS: 15, latencyRps: 100, latencyS: 15, deliveryRps: 200, deliveryS: 30, memoryRequests: 100_000, memoryRps: 500, steadyPairs: 3, spanCost: { rps: 1000, durationS: 10, rounds: 2 }, sampling: { rps: 500, durationS: 30 } },
   untraced: { throughput: load(1600, 8, 20), cpu: { service1: 57 }, floor: load(100, 0, 2) },
   steadyRps: 200,
   variants: [
@@ -97,6 +97,10 @@ const results: Results = {
     { mode: 'opentelemetry OTLP, 25 a post', rps: 1000, requests: 10_000, cpuUs: 130 },
     { mode: 'opentelemetry OTLP, 100 a post', rps: 1000, requests: 10_000, cpuUs: 120 },
     { mode: 'zipkin protobuf', rps: 1000, requests: 10_000, cpuUs: 120 },
+  ],
+  sampling: [
+    { tracer: 'zipkin', mode: 'head', load: load(500, 3, 9), cpuUs: { jaeger: 700, prometheus: 15, service1: 900, 'load generator': 100 }, jaegerAnonMiB: { before: 60, peak: 400 }, badgerMiB: 24, kept: { looked: 500, found: 500 } },
+    { tracer: 'zipkin', mode: 'tail', load: load(500, 3, 9), cpuUs: { jaeger: 500, prometheus: 16, service1: 910, 'load generator': 100 }, jaegerAnonMiB: { before: 61, peak: 250.4 }, badgerMiB: 3, kept: { looked: 500, found: 48 } },
   ],
 };
 
@@ -172,4 +176,15 @@ test("scales Badger's growth to 100,000 requests from the run's first sample to 
   const sample = (requests: number, badgerMiB: number) => ({ requests, rssMiB: {}, anonMiB: {}, badgerMiB });
   // (370 - 250) MiB over (60,000 - 20,000) requests: 300 MiB per 100,000.
   assert.equal(badgerMiBPer100k({ rps: 500, retentionHours: 72, samples: [sample(20_000, 250), sample(40_000, 300), sample(60_000, 370)] }), 300);
+});
+
+test("sets Jaeger's head and tail sampling side by side: its CPU, the rest's, its memory, Badger's growth and what it stored", () => {
+  const md = renderMarkdown(results);
+  const table = rows(md).filter((line) => line.startsWith('| Zipkin, '));
+  // 5000 requests each; head: Jaeger 700 µs, the rest 900 + 100 = 1000 µs; Badger 24 MiB over 5000 requests = 480 MiB per 100,000.
+  assert.deepEqual(table, [
+    '| Zipkin, head | 500 req/s, 5000 | **700 µs** | 1000 µs | **400 MiB** (60 before) | 480 MiB | 500 of 500 |',
+    '| Zipkin, tail | 500 req/s, 5000 | **500 µs** | 1010 µs | **250 MiB** (61 before) | 60 MiB | 48 of 500 |',
+  ]);
+  assert.match(md, /\| variant, mode \| load, requests \| Jaeger's CPU per request \| CPU per request outside Jaeger and Prometheus \| Jaeger's own memory, peak \| Badger per 100,000 requests \| traces stored, of a sample \|/);
 });
