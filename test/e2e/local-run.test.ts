@@ -66,6 +66,14 @@ describe('npm run local, when something goes wrong', () => {
     assert.match(first.stdout(), /^a process died: stopping /m);
   });
 
+  it('refuses a bad sampling setting in one line before anything starts', async (t) => {
+    const run = startProcess(t, process.execPath, [...RUN, 'otel', '--sampling', 'tail'], { env: { ...process.env, TAIL_SAMPLING_THRESHOLD_MS: '-100' } });
+    assert.equal(await run.exited, 1, run.output());
+    assert.equal(run.stderr(), "npm run local: start-jaeger: TAIL_SAMPLING_THRESHOLD_MS must be a whole number of milliseconds, 0 or more, got '-100'\n");
+    assert.equal(run.stdout(), '');
+    assert.deepEqual(await takenListens(listens), [], 'nothing was started');
+  });
+
   it('stops in order, quietly and cleanly when Ctrl-C signals the whole foreground process group', async (t) => {
     // A terminal runs the command in a process group of its own and sends Ctrl-C's SIGINT to all of it.
     const run = startProcess(t, process.execPath, RUN, { detached: true });
