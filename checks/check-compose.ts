@@ -7,7 +7,7 @@
  * caught too.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { COMPOSE, ROOT } from '../toolchain/binaries';
@@ -26,6 +26,18 @@ function prometheusPorts(publish: string): string {
   if (!run.ok) return `refused: ${run.output.split('\n')[0]}`;
   const ports: Array<{ host_ip: string; published: string; target: number }> = JSON.parse(run.output).services.prometheus.ports ?? [];
   return ports.map((p) => `${p.host_ip}:${p.published}->${p.target}`).join(', ') || 'none';
+}
+
+/** The sampling variables Jaeger's container gets, with this environment file (an .env of the user's). */
+function jaegerSampling(envFileText: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-env-'));
+  const envFile = path.join(dir, 'user.env');
+  writeFileSync(envFile, envFileText);
+  const run = spawnSync(COMPOSE, ['--project-directory', ROOT, '--env-file', envFile, '-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--format', 'json'], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  if (run.status !== 0) return `refused: ${run.stderr.split('\n')[0]}`;
+  const env: Record<string, string | null> = JSON.parse(run.stdout).services.jaeger.environment;
+  return Object.entries(env).filter(([k, v]) => /SAMPLING/.test(k) && v !== null).map(([k, v]) => `${k}=${v}`).sort().join(' ');
 }
 
 function main(): void {
@@ -64,8 +76,13 @@ function main(): void {
     console.log(`${ok ? 'ok  ' : 'FAIL'} PUBLISH_PROMETHEUS=${publish}: prometheus publishes ${got}`);
   }
 
-  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(!otel.ok) + Number(!refused) + portsFailed;
-  console.log(`${4 + expected.length - failed} passed, ${failed} failed`);
+  // Jaeger's sampling mode and its settings reach the container from an env file, and only those set.
+  const sampling = jaegerSampling('JAEGER_SAMPLING=tail\nTAIL_SAMPLING_SHARE=0.4\n');
+  const samplingOk = sampling === 'JAEGER_SAMPLING=tail TAIL_SAMPLING_SHARE=0.4';
+  console.log(`${samplingOk ? 'ok  ' : 'FAIL'} an env file with JAEGER_SAMPLING=tail and TAIL_SAMPLING_SHARE=0.4 gives Jaeger ${sampling}`);
+
+  const failed = Number(!shipped.ok) + Number(!zipkin.ok) + Number(!otel.ok) + Number(!refused) + portsFailed + Number(!samplingOk);
+  console.log(`${5 + expected.length - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 
