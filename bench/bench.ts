@@ -29,7 +29,8 @@ import { EnvoyTracer, LOCAL_VARIANTS, RenderedVariant, servicesTracer } from '..
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { jaegerRetentionHours, Sandbox, startSandbox, RUN_DIR } from '../topology/sandbox';
+import { jaegerRetentionHours } from '../topology/collector';
+import { Sandbox, startSandbox, RUN_DIR } from '../topology/sandbox';
 import { Binaries, binaries, goModuleVersion, JAEGER_MODULE, jaegerRelease, requireBinaries, ROOT } from '../toolchain/binaries';
 import { ADDRESSES, JAEGER_QUERY_URL, PORTS, PROXY_URL } from '../topology/topology';
 import { cpuMeter, udpDrops } from './cpu';

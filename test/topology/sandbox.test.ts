@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { jaegerListens, jaegerRetentionHours, localPrometheusArgs, localPrometheusConfig, removeEmptyMemtables, sandboxSpecs, startSandbox } from '../../topology/sandbox';
+import { jaegerListens, jaegerRetentionHours, localPrometheusArgs, localPrometheusConfig, removeEmptyMemtables } from '../../topology/collector';
+import { sandboxSpecs, startSandbox } from '../../topology/sandbox';
 
 const BINS = { envoy: '/bin/envoy', jaeger: '/bin/jaeger', prometheus: '/bin/prometheus' };
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-specs-'));
