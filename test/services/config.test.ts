@@ -118,6 +118,10 @@ test('reads the OpenTelemetry tracer: W3C headers, its sampler and argument by t
   assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio' }), { name: 'parentbased_traceidratio', ratio: 1 });
   assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }), { name: 'traceidratio', ratio: 0.25 });
   assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: ' ' }), { name: 'traceidratio', ratio: 1 });
+  // Both ends of the range are ratios; below it is not.
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }), { name: 'traceidratio', ratio: 0 });
+  assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }), { name: 'traceidratio', ratio: 1 });
+  assert.throws(() => sampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '-0.1' }), /^ConfigError: OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 for a ratio sampler, got "-0\.1"$/);
   assert.deepEqual(sampler({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'ignored' }), { name: 'always_on' });
   assert.deepEqual(
     sampler({ OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: ' endpoint = http://jaeger:5778/ , pollingIntervalMs=5000,initialSamplingRate=1' }),
