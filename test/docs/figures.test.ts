@@ -62,3 +62,27 @@ test("the README's cost row quotes each variant's CPU ratio as the benchmark's l
     assert.ok(cells[column].startsWith(quoted), `${tracer}: "${quoted}" in "${cells[column]}"`);
   }
 });
+
+test("the docs quote what tail sampling costs Jaeger as the benchmark's last full run measured it", () => {
+  const results = JSON.parse(read('bench/results.json'));
+  assert.equal(results.mode, 'full');
+  type Run = { tracer: string; mode: string; cpuUs: Record<string, number>; jaegerAnonMiB: { peak: number }; badgerMiB: number; load: { requests: number } };
+  const run = (tracer: string, mode: string): Run => results.sampling.find((r: Run) => r.tracer === tracer && r.mode === mode);
+  // Outside the collector: every process but Jaeger and the Prometheus that scrapes it.
+  const outside = (r: Run) => Object.entries(r.cpuUs).reduce((sum, [name, us]) => (name === 'jaeger' || name === 'prometheus' ? sum : sum + us), 0);
+  const bullet = (read('docs/benchmark.md').split('\n- ').find((b) => b.startsWith('**Tail sampling')) ?? '').replace(/\s+/g, ' ');
+  assert.ok(bullet, 'docs/benchmark.md has a bullet on tail sampling');
+  const labs = read('docs/labs.md').replace(/\s+/g, ' ');
+  for (const [tracer, title] of [['zipkin', 'Zipkin'], ['opentelemetry', 'OpenTelemetry']]) {
+    const [head, tail] = [run(tracer, 'head'), run(tracer, 'tail')];
+    const memory = `its own memory at most ${Math.round(head.jaegerAnonMiB.peak)} and ${Math.round(tail.jaegerAnonMiB.peak)} MiB`;
+    const quoted = [
+      `${title}: Jaeger ${Math.round(head.cpuUs.jaeger)} µs a request under head sampling, ${Math.round(tail.cpuUs.jaeger)} µs under tail`,
+      memory,
+      `Badger ${Math.round((head.badgerMiB / head.load.requests) * 100_000)} and ${Math.round((tail.badgerMiB / tail.load.requests) * 100_000)} MiB per 100,000 requests`,
+      `outside Jaeger and Prometheus ${Math.round(outside(head))} and ${Math.round(outside(tail))} µs`,
+    ];
+    for (const figure of quoted) assert.ok(bullet.includes(figure), `benchmark.md: "${figure}"`);
+    assert.ok(labs.includes(`${title}: ${memory}`), `labs.md quotes ${title}'s memory: "${memory}"`);
+  }
+});
