@@ -48,6 +48,7 @@ const badArgs: Array<[string[], RegExp]> = [
   [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress=0'], /^--fault must be .*, got "abort-503@service1-egress=0"$/],
   [['--rps', '5', '--duration', '1', '--fault', 'abort-503@service1-egress='], /^--fault must be .*, got "abort-503@service1-egress="$/],
   [['--rps', '5', '--duration', '1', '--fault', 'abort-503=0.1'], /^--fault must be .*, got "abort-503=0\.1"$/],
+  [['--rps', '5', '--duration', '1', '--fault', 'X abort-503@service1-egress=0.1'], /^--fault must be .*, got "X abort-503@service1-egress=0\.1"$/],
   [['--rps', '5', '--duration', '1', '--fault', 'a@b=0.5', '--fault', 'c@d=0.5'], /^the --fault shares add up to 1: they must leave some plain requests, below 1 in all$/],
 ];
 
@@ -171,4 +172,18 @@ test('with --fault and --count-traces, counts the kept traces of each kind apart
   assert.equal(await run.exited, 0, run.stderr());
   assert.match(run.stdout(), /\nwith fault abort-503@service1-egress {2}5 requests at 5 req\/s \(by status: 502: 5\)\n/);
   assert.match(run.stdout(), /\ntraces in Jaeger {2}0 of 15 answered requests \(0\.0%\)\n {2}with fault abort-503@service1-egress {2}5 of 5 answered requests \(100\.0%\)\n$/);
+});
+
+test('without --fault, runs the plain requests alone; a kind\'s statuses print in order', async (t) => {
+  let n = 0;
+  const base = await listen(t, (req, res) => {
+    n++;
+    assert.equal(req.headers['x-sandbox-fault'], undefined);
+    res.end('ok');
+  });
+  const kinds = await runMixed({ rps: 20, durationS: 1, concurrency: 2, path: '/trace/1', target: base });
+  assert.deepEqual(kinds.map((k) => [k.fault, k.result.requests]), [[undefined, 20]]);
+  assert.equal(n, 20);
+  const result = { ...kinds[0].result, outcomes: { '503': 1, '200': 19 } };
+  assert.equal(formatFaultResult({ fault: 'abort-503@service1-egress', result }), 'with fault abort-503@service1-egress  20 requests at 20 req/s (by status: 200: 19, 503: 1)');
 });

@@ -30,6 +30,13 @@ test("--sampling sets Jaeger's mode; the mode's settings come from the environme
   const plain = parseLocalArgs([], {});
   assert.equal(plain.variant.name, 'zipkin');
   assert.deepEqual(plain.jaegerSampling, {});
+  // Only the modes' own variables, and only those with a value.
+  assert.deepEqual(parseLocalArgs([], { MY_TAIL_SAMPLING_SHARE: '1', TAIL_SAMPLING_THRESHOLD_MS: undefined, ADAPTIVE_SAMPLING_TARGET: '3' }).jaegerSampling, { ADAPTIVE_SAMPLING_TARGET: '3' });
   // The mode is a flag: a JAEGER_SAMPLING left in the shell (for Compose) does not pick it here.
   assert.deepEqual(parseLocalArgs(['--sampling=adaptive'], {}).jaegerSampling, { JAEGER_SAMPLING: 'adaptive' });
+});
+
+test('says what it takes, in one line, for a variant it does not run or an option it does not know', () => {
+  assert.throws(() => parseLocalArgs(['native'], {}), { message: `the variant is zipkin or otel (zipkin is the default), got "native" ${USAGE}` });
+  assert.throws(() => parseLocalArgs(['--bogus'], {}), (err: Error) => err.message.endsWith(USAGE) && !err.message.includes('\n'));
 });

@@ -138,6 +138,8 @@ test("a metrics backend's endpoint is where Jaeger reads, not where it listens",
 test("reads how long Badger keeps a span, and refuses a config without a TTL in whole hours", () => {
   const config = (store: string) => `extensions:\n  jaeger_storage:\n    backends:\n      some_store:\n        ${store}\n`;
   assert.equal(jaegerRetentionHours(config('badger: { ttl: { spans: 48h } }')), 48);
+  // The Badger backend's TTL, wherever it stands among the backends.
+  assert.equal(jaegerRetentionHours(config('memory: { max_traces: 10 }\n      disk:\n        badger: { ttl: { spans: 24h } }')), 24);
   // A config without the storage extension at all gets the same one line, not a TypeError.
   assert.throws(() => jaegerRetentionHours('extensions:\n  healthcheckv2: {}\n'), /^Error: jaeger config: no Badger backend with ttl.spans in whole hours \(got undefined\)$/);
   assert.throws(() => jaegerRetentionHours(''), /^Error: jaeger config: no Badger backend/);
