@@ -6,16 +6,33 @@
 #  - on SIGTERM/SIGINT, lets the service finish its in-flight requests (their
 #    egress still runs through the sidecar) and flush its spans, gives the sidecar
 #    time to send its own, then stops Envoy
+# With an argument it runs one of the two, for a pod that holds them in two containers
+# (k8s/base/service): `sidecar` renders the template and runs Envoy, `app` runs the service.
+# There the kubelet keeps the order this script keeps by hand (docs/kubernetes.md).
 set -euo pipefail
+
+role=${1:-both}
+if [[ ! "$role" =~ ^(both|sidecar|app)$ ]]; then
+  echo "start-service: the argument must be sidecar or app (none runs both), got '$role'" >&2
+  exit 2
+fi
 
 if [[ ! "${SERVICE_NAME:-}" =~ ^[1-9][0-9]*$ ]]; then
   echo "start-service: SERVICE_NAME must be the service number (1, 2), got '${SERVICE_NAME:-}'" >&2
   exit 2
 fi
 
+if [[ "$role" == app ]]; then
+  exec node --require ./dist/services/instrumentation.js dist/services/server.js
+fi
+
 template=${ENVOY_TEMPLATE:-/etc/envoy/service-envoy.yaml}
 config=$(mktemp --suffix=.yaml)
 sed "s/\${SERVICE_NAME}/${SERVICE_NAME}/g" "$template" >"$config"
+
+if [[ "$role" == sidecar ]]; then
+  exec envoy -c "$config" --service-cluster "service${SERVICE_NAME}" --log-level "${ENVOY_LOG_LEVEL:-warn}"
+fi
 
 envoy -c "$config" --service-cluster "service${SERVICE_NAME}" --log-level "${ENVOY_LOG_LEVEL:-warn}" &
 envoy_pid=$!

@@ -23,6 +23,12 @@ test("asks the service's /healthz where the service listens, 127.0.0.1:8080 unle
   assert.deepEqual(healthUrls({ HOST: '10.0.0.5', PORT: '9090', ENVOY_ADMIN_PORT: '9901' }), ['http://127.0.0.1:8001/ready', 'http://10.0.0.5:9090/healthz']);
 });
 
+test('checks one part of the pod when asked: the sidecar, or the service; anything else is refused in one line', () => {
+  assert.deepEqual(healthUrls({}, 'sidecar'), ['http://127.0.0.1:8001/ready']);
+  assert.deepEqual(healthUrls({ PORT: '9090' }, 'app'), ['http://127.0.0.1:9090/healthz']);
+  assert.throws(() => healthUrls({}, 'envoy'), { message: "the argument must be sidecar or app (none checks both), got 'envoy'" });
+});
+
 /** Listens on the address given, answering every request with the status given; closed when the test ends. */
 async function answering(t: import('node:test').TestContext, port: number, status: () => number): Promise<number> {
   const server = http.createServer((_req, res) => {
