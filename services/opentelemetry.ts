@@ -21,6 +21,7 @@ import { CompositePropagator, setGlobalErrorHandler, W3CBaggagePropagator, W3CTr
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import os from 'node:os';
 import { detectResources, envDetector, resourceFromAttributes, serviceInstanceIdDetector } from '@opentelemetry/resources';
 import { JaegerRemoteSampler } from '@opentelemetry/sampler-jaeger-remote';
 import {
@@ -164,7 +165,9 @@ export function startOpenTelemetry({ serviceName, sampler, batch, processor, log
   routeSdkLogs(log);
   const provider = new TracerProvider({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over the default name.
-    resource: resourceFromAttributes({ 'service.name': serviceName })
+    // host.name tells the replicas of a service apart (on Kubernetes, the pod's name), as
+    // jaeger-client's hostname tag does.
+    resource: resourceFromAttributes({ 'service.name': serviceName, 'host.name': os.hostname() })
       .merge(detectResources({ detectors: [serviceInstanceIdDetector, envDetector] })),
     sampler: samplerFor(sampler, serviceName),
     spanProcessors: [new BaggageTagger(), processor ?? new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batch })],

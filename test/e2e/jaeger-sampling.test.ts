@@ -9,21 +9,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { servicesTracer } from '../../topology/variants';
 import { ADAPTIVE_SETTINGS, adaptiveSamplingSuite, adaptiveUncountedSuite } from './adaptive-sampling';
-import { composeVariant } from './compose-files';
-import { composeRun, composeTarget } from './compose-target';
-import { localTarget, localVariant } from './local-target';
+import { composeRun } from './compose-target';
 import { TAIL_SETTINGS, tailSamplingSuite } from './tail-sampling';
 import { Target } from './target';
+import { e2eTarget, e2eVariant } from './targets';
 
 const compose = process.env.E2E_TARGET === 'compose';
+const local = (process.env.E2E_TARGET || 'local') === 'local';
 
-/** The sandbox in these settings, started afresh: Compose's close removes its volumes, and locally it runs in a folder of its own. */
+/**
+ * The sandbox in these settings, started afresh: Compose's close removes its volumes, the
+ * cluster's its namespace and Jaeger's volume, and locally it runs in a folder of its own.
+ */
 function sandboxIn(settings: Record<string, string>): () => Target {
   let sandbox: Target | undefined;
   let runDir: string | undefined;
   before(async () => {
-    if (!compose) runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-sampling-'));
-    sandbox = await (compose ? composeTarget(settings) : localTarget(settings, runDir));
+    if (local) runDir = mkdtempSync(path.join(os.tmpdir(), 'sandbox-sampling-'));
+    sandbox = await e2eTarget(settings, runDir);
     console.log(`# e2e against ${sandbox.name}`);
   });
   after(async () => {
@@ -41,7 +44,7 @@ const settingsOf = (settings: Record<string, string>) => Object.entries(settings
 describe(`JAEGER_SAMPLING=adaptive (${settingsOf(ADAPTIVE_SETTINGS)})`, () => {
   const current = sandboxIn(ADAPTIVE_SETTINGS);
   // jaeger-client says on its root spans how it sampled them, which Jaeger counts; the OpenTelemetry sampler does not.
-  if (servicesTracer(compose ? composeVariant() : localVariant()) === 'jaeger-client') adaptiveSamplingSuite(current);
+  if (servicesTracer(e2eVariant()) === 'jaeger-client') adaptiveSamplingSuite(current);
   else adaptiveUncountedSuite(current);
 });
 

@@ -42,8 +42,8 @@ async function strategyRate(target: Target, service: string): Promise<number | u
 export function samplingSuite(current: () => Target): void {
   describe('sampling from Jaeger', () => {
     let original: string | undefined;
-    after(() => {
-      if (original) current().writeStrategies(original);
+    after(async () => {
+      if (original) await current().writeStrategies(original);
     });
 
     it('changes what gets sampled when the strategies file changes while everything runs', async () => {
@@ -52,7 +52,7 @@ export function samplingSuite(current: () => Target): void {
       original = target.readStrategies();
       assert.equal(await sampledOfBatch(target), BATCH, `with ${service} at 1.0 every trace is kept`);
 
-      target.writeStrategies(withRate(original, service, 0));
+      await target.writeStrategies(withRate(original, service, 0));
       await pollUntil(async () => assert.equal(await strategyRate(target, service), 0), `Jaeger to serve rate 0 for ${service}`, {
         timeoutMs: 10_000,
         intervalMs: 200,
@@ -67,7 +67,7 @@ export function samplingSuite(current: () => Target): void {
         throw withLogs(target, new Error(`${(err as Error).message}\n${service} kept sampling after Jaeger's strategy changed; Jaeger's :5778 answered ${answer}`));
       }
 
-      target.writeStrategies(original);
+      await target.writeStrategies(original);
       await pollUntil(async () => assert.equal(await sampledOfBatch(target), BATCH), `${service} to sample every trace again`, {
         timeoutMs: 30_000,
         intervalMs: 200,

@@ -54,7 +54,8 @@ export interface Target {
   /** The admin URL of a service's sidecar, where reachable. */
   sidecarAdmin(container: 'service1' | 'service2'): string | undefined;
   readStrategies(): string;
-  writeStrategies(json: string): void;
+  /** Resolves once Jaeger's copy is the new one (a ConfigMap reaches its pod at the kubelet's next sync). */
+  writeStrategies(json: string): void | Promise<void>;
   stop(container: ContainerName): Promise<void>;
   start(container: ContainerName): Promise<void>;
   /** SIGTERM to the service process only: it must drain while its sidecar keeps running. */

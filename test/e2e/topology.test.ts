@@ -11,11 +11,10 @@ import { faultSuite } from './faults';
 import { labSuite } from './labs';
 import { monitorSuite } from './monitor';
 import { samplingSuite } from './sampling';
-import { localTarget } from './local-target';
-import { composeTarget } from './compose-target';
+import { kubernetesSuite } from './kubernetes';
+import type { KubernetesTarget } from './kubernetes-target';
 import { Target } from './target';
-
-const target = (): Promise<Target> => (process.env.E2E_TARGET === 'compose' ? composeTarget() : localTarget());
+import { e2eTarget } from './targets';
 import { traceSuite } from './traces';
 
 describe('the sandbox, end to end', () => {
@@ -26,7 +25,7 @@ describe('the sandbox, end to end', () => {
   };
 
   before(async () => {
-    sandbox = await target();
+    sandbox = await e2eTarget();
     console.log(`# e2e against ${sandbox.name}: proxy ${sandbox.proxy}, jaeger ${sandbox.jaeger.baseUrl}`);
   });
   after(async () => {
@@ -41,5 +40,7 @@ describe('the sandbox, end to end', () => {
   labSuite(current);
   // Health checks and published ports exist only under a Docker engine.
   if (process.env.E2E_TARGET === 'compose') composeSuite(() => current() as ComposeTarget);
+  // Probes, the pods' shape and kubectl port-forward exist only on a cluster.
+  if (process.env.E2E_TARGET === 'kubernetes') kubernetesSuite(() => current() as KubernetesTarget);
   faultSuite(current);
 });

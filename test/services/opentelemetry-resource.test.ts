@@ -6,7 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { startOpenTelemetry } from '../../services/opentelemetry';
 import { withEnv } from './helpers';
 
-test("OTEL_SERVICE_NAME wins over the service's own name, the instance id stays, and shutdown takes the instrumentation off http", async (t) => {
+test("OTEL_SERVICE_NAME wins over the service's own name, the instance id and the host's name stay, and shutdown takes the instrumentation off http", async (t) => {
   withEnv(t, { OTEL_SERVICE_NAME: 'checkout' });
   const exporter = new InMemorySpanExporter();
   const sdk = startOpenTelemetry({
@@ -20,6 +20,8 @@ test("OTEL_SERVICE_NAME wins over the service's own name, the instance id stays,
   const [span] = exporter.getFinishedSpans() as ReadableSpan[];
   assert.equal(span.resource.attributes['service.name'], 'checkout');
   assert.match(String(span.resource.attributes['service.instance.id']), /^[0-9a-f-]{36}$/);
+  // The replica that made the span: the pod's name on Kubernetes.
+  assert.equal(span.resource.attributes['host.name'], require('node:os').hostname());
   assert.throws(() => startOpenTelemetry({ serviceName: 'again', sampler: { name: 'always_on' }, batch: { scheduledDelayMillis: 1, maxExportBatchSize: 1 } }), {
     message: 'the OpenTelemetry SDK is already started in this process',
   });

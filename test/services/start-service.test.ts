@@ -19,6 +19,7 @@ const dir = ${JSON.stringify(dir)};
 const config = process.argv[process.argv.indexOf('-c') + 1];
 fs.writeFileSync(dir + '/envoy-config.yaml', fs.readFileSync(config));
 fs.writeFileSync(dir + '/envoy-args', process.argv.slice(2).join(' '));
+fs.writeFileSync(dir + '/envoy-pid', String(process.pid));
 // On SIGTERM, note whether the service (a sibling process) is still running.
 const siblingApp = () => fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).some((p) => {
   try {
@@ -41,7 +42,7 @@ process.on('SIGTERM', () => {
 }
 
 /** Starts the script; a variable given as undefined is left out of its environment. */
-async function startContainer(t: TestContext, env: Record<string, string | undefined>) {
+async function startContainer(t: TestContext, env: Record<string, string | undefined>, args: string[] = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'start-service-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   fakeEnvoy(dir);
@@ -53,7 +54,7 @@ async function startContainer(t: TestContext, env: Record<string, string | undef
     SPAN_FLUSH_SECONDS: '1',
     ...env,
   };
-  const started = startProcess(t, 'bash', [path.join(ROOT, 'start-service.sh')], {
+  const started = startProcess(t, 'bash', [path.join(ROOT, 'start-service.sh'), ...args], {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined)) as Record<string, string>,
   });
@@ -112,4 +113,34 @@ test('without SPAN_FLUSH_SECONDS, keeps the sidecar two seconds after the servic
   const c = await startContainer(t, { SERVICE_NAME: '2', SPAN_FLUSH_SECONDS: undefined });
   const outlived = await stopAndMeasureFlush(c, 'service2');
   assert.ok(outlived >= 1900 && outlived < 4000, `Envoy outlived the service by ${outlived} ms, expected about 2000`);
+});
+
+test('`sidecar` runs only the rendered Envoy, as the container\'s own process, and it stops at SIGTERM', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '1' }, ['sidecar']);
+  await pollUntil(() => assert.ok(existsSync(path.join(c.dir, 'envoy-pid'))), 'envoy to start');
+  // exec: the script became Envoy, so the kubelet's signals reach Envoy itself.
+  assert.equal(Number(readFileSync(path.join(c.dir, 'envoy-pid'), 'utf8')), c.child.pid);
+  assert.match(readFileSync(path.join(c.dir, 'envoy-config.yaml'), 'utf8'), /operation: "ingress service1"/);
+  assert.match(readFileSync(path.join(c.dir, 'envoy-args'), 'utf8'), /--service-cluster service1/);
+  assert.doesNotMatch(c.output(), /listening on/);
+  c.child.kill('SIGTERM');
+  assert.equal(await c.exited, 0, c.output());
+});
+
+test('`app` runs only the service, as the container\'s own process, and renders no Envoy config', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '2' }, ['app']);
+  await pollUntil(() => assert.match(c.output(), /service2 listening on/), 'the service to listen', { timeoutMs: 10_000 });
+  assert.equal(existsSync(path.join(c.dir, 'envoy-args')), false);
+  const cmdline = readFileSync(`/proc/${c.child.pid}/cmdline`, 'utf8').split('\0');
+  // exec: the script became node, so the kubelet's SIGTERM reaches the service itself.
+  assert.ok(path.basename(cmdline[0]) === 'node' && cmdline.includes('dist/services/server.js'), cmdline.join(' '));
+  c.child.kill('SIGTERM');
+  assert.equal(await c.exited, 0, c.output());
+});
+
+test('refuses any other argument with one line and status 2, starting nothing', async (t) => {
+  const c = await startContainer(t, { SERVICE_NAME: '1' }, ['envoy']);
+  assert.equal(await c.exited, 2);
+  assert.equal(c.output(), "start-service: the argument must be sidecar or app (none runs both), got 'envoy'\n");
+  assert.equal(existsSync(path.join(c.dir, 'envoy-args')), false);
 });

@@ -8,11 +8,12 @@ import { listen } from '../services/helpers';
 /** An OTLP attribute as /api/v3 writes it. */
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 const int = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
-const resource = (service: string, spans: object[]) => ({ resource: { attributes: [str('service.name', service)] }, scopeSpans: [{ scope: {}, spans }] });
+const resource = (service: string, spans: object[], more: object[] = []) => ({ resource: { attributes: [str('service.name', service), ...more] }, scopeSpans: [{ scope: {}, spans }] });
 
 /**
  * Two spans of one trace as Jaeger 2.13's /api/v3 returns them for this sandbox: an Envoy one
- * (Zipkin, 64-bit ids, its "ss" annotation an event) and a Node one that failed.
+ * (Zipkin, 64-bit ids, its "ss" annotation an event) and a Node one that failed, whose process
+ * names its host (a pod).
  */
 const answer = {
   result: {
@@ -43,7 +44,7 @@ const answer = {
           events: [{ timeUnixNano: '1795620298131000000', name: 'exception' }],
           status: { code: 2 },
         },
-      ]),
+      ], [str('host.name', 'service1-5d8f7c9b6-x2x7k')]),
     ],
   },
 };
@@ -79,6 +80,7 @@ test('reads a trace from /api/v3, in OTLP JSON, with the finish an Envoy span lo
         startUs: 1_795_620_298_130_299,
         durationUs: 13_113,
         tags: { 'http.response.status_code': 502 },
+        host: 'service1-5d8f7c9b6-x2x7k',
         error: true,
         kind: 'server',
       },

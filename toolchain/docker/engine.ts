@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { alive } from '../../lib/pids';
 import { pollUntil } from '../../lib/poll';
 import { TOOLS_DIR } from '../binaries';
 import { tail } from '../../lib/logs';
@@ -29,14 +30,6 @@ export function engineAnswers(): boolean {
   return spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' }).status === 0;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function ourPid(): number | undefined {
   if (!existsSync(ENGINE_PID_FILE)) return undefined;
