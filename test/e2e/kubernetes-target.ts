@@ -115,7 +115,7 @@ async function callerClusters(deployment: 'service1' | 'service2', frontAdmin: s
 async function callersSee(deployment: ContainerName, frontAdmin: string): Promise<void> {
   if (deployment === 'jaeger') {
     // Behind its cluster address: ready once kube-proxy sends this machine's requests to the new pod.
-    const query = `http://${ns('get', 'service', 'jaeger', '-o', 'jsonpath={.spec.clusterIP}')}:16686/api/services`;
+    const query = `http://${ns('get', 'service', 'jaeger', '-o', 'jsonpath={.spec.clusterIP}')}:16686/api/v3/services`;
     return pollUntil(() => httpOk(query, 2_000), 'Jaeger to answer at its cluster address', { timeoutMs: 30_000, intervalMs: 500 });
   }
   if (deployment !== 'service1' && deployment !== 'service2') return;

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
 import { kubectl, paths } from '../../toolchain/kubernetes/cluster';
 import { kubeBinary } from '../../toolchain/kubernetes/parts';
+import { JaegerClient } from '../../tools/jaeger';
 import { TRACE_HOPS } from '../../tools/trace-shape';
 import { wholeTrace } from './expect';
 import { get } from './http';
@@ -51,9 +52,7 @@ export function kubernetesSuite(current: () => KubernetesTarget): void {
       assert.match(answer.body, /^Hello from behind Envoy \(service 1\)! hostname: service1-/);
       await wholeTrace(current(), answer.traceId, TRACE_HOPS);
       // The API the UI reads; the page itself is not in the Jaeger built from its Go module here.
-      const services = await get('http://127.0.0.1:26686/api/services');
-      assert.equal(services.status, 200);
-      const named: string[] = JSON.parse(services.body).data;
+      const named = await new JaegerClient('http://127.0.0.1:26686').services();
       for (const service of ['front-proxy', 'service1', 'service2']) assert.ok(named.includes(service), `${service} in ${named.join(', ')}`);
     });
 

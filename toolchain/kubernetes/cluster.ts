@@ -197,7 +197,6 @@ export async function startCluster(log: (line: string) => void = console.log): P
   const p = paths();
   rmSync(p.dir, { recursive: true, force: true });
   writeFiles(p);
-  makeCgroups();
 
   const holder = spawn('unshare', ['--mount', '--net', '--propagation', 'private', 'sleep', 'infinity'], { detached: true, stdio: 'ignore' });
   holder.unref();
@@ -207,56 +206,63 @@ export async function startCluster(log: (line: string) => void = console.log): P
   }, 'the cluster namespaces', { timeoutMs: 5_000, intervalMs: 20 });
   const state: ClusterState = { dir: p.dir, holder: holder.pid!, netns: nsOf(holder.pid!, 'net')!, mntns: nsOf(holder.pid!, 'mnt')!, processes: [] };
   writeFileSync(CLUSTER_STATE, JSON.stringify(state, null, 2));
-  makeNamespaces(state);
-  log(`cluster: namespaces made (holder pid ${state.holder}); node ${NODE_IP}, reached from this machine at ${HOST_IP}`);
+  // From here on the cluster exists: a start that fails stops what it started, and says why.
+  try {
+    makeCgroups();
+    makeNamespaces(state);
+    log(`cluster: namespaces made (holder pid ${state.holder}); node ${NODE_IP}, reached from this machine at ${HOST_IP}`);
 
-  const pki = (file: string) => path.join(p.pki, file);
-  start(state, p, 'etcd', kubeBinary('etcd'), [
-    '--name', NODE_NAME, '--data-dir', path.join(p.dir, 'etcd'),
-    '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
-    '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
-    '--initial-cluster', `${NODE_NAME}=http://127.0.0.1:2380`,
-  ]);
-  start(state, p, 'kube-apiserver', kubeBinary('kube-apiserver'), [
-    '--etcd-servers', 'http://127.0.0.1:2379',
-    '--advertise-address', NODE_IP, '--secure-port', String(API_PORT), '--service-cluster-ip-range', SERVICE_CIDR,
-    '--client-ca-file', pki('ca.crt'), '--tls-cert-file', pki('apiserver.crt'), '--tls-private-key-file', pki('apiserver.key'),
-    '--kubelet-client-certificate', pki('apiserver-kubelet-client.crt'), '--kubelet-client-key', pki('apiserver-kubelet-client.key'),
-    '--kubelet-preferred-address-types', 'InternalIP',
-    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-    '--service-account-key-file', pki('sa.pub'), '--service-account-signing-key-file', pki('sa.key'),
-    '--authorization-mode', 'Node,RBAC', '--enable-admission-plugins', 'NodeRestriction',
-    '--requestheader-client-ca-file', pki('front-proxy-ca.crt'), '--requestheader-allowed-names', 'front-proxy-client',
-    '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group',
-    '--requestheader-extra-headers-prefix', 'X-Remote-Extra-',
-    '--proxy-client-cert-file', pki('front-proxy-client.crt'), '--proxy-client-key-file', pki('front-proxy-client.key'),
-  ]);
-  await waitFor(state, p, 'kube-apiserver', 'the API server to be ready', () => void kubectl(['get', '--raw', '/readyz']), 90_000);
-  log('cluster: the API server is ready');
+    const pki = (file: string) => path.join(p.pki, file);
+    start(state, p, 'etcd', kubeBinary('etcd'), [
+      '--name', NODE_NAME, '--data-dir', path.join(p.dir, 'etcd'),
+      '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
+      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+      '--initial-cluster', `${NODE_NAME}=http://127.0.0.1:2380`,
+    ]);
+    start(state, p, 'kube-apiserver', kubeBinary('kube-apiserver'), [
+      '--etcd-servers', 'http://127.0.0.1:2379',
+      '--advertise-address', NODE_IP, '--secure-port', String(API_PORT), '--service-cluster-ip-range', SERVICE_CIDR,
+      '--client-ca-file', pki('ca.crt'), '--tls-cert-file', pki('apiserver.crt'), '--tls-private-key-file', pki('apiserver.key'),
+      '--kubelet-client-certificate', pki('apiserver-kubelet-client.crt'), '--kubelet-client-key', pki('apiserver-kubelet-client.key'),
+      '--kubelet-preferred-address-types', 'InternalIP',
+      '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
+      '--service-account-key-file', pki('sa.pub'), '--service-account-signing-key-file', pki('sa.key'),
+      '--authorization-mode', 'Node,RBAC', '--enable-admission-plugins', 'NodeRestriction',
+      '--requestheader-client-ca-file', pki('front-proxy-ca.crt'), '--requestheader-allowed-names', 'front-proxy-client',
+      '--requestheader-username-headers', 'X-Remote-User', '--requestheader-group-headers', 'X-Remote-Group',
+      '--requestheader-extra-headers-prefix', 'X-Remote-Extra-',
+      '--proxy-client-cert-file', pki('front-proxy-client.crt'), '--proxy-client-key-file', pki('front-proxy-client.key'),
+    ]);
+    await waitFor(state, p, 'kube-apiserver', 'the API server to be ready', () => void kubectl(['get', '--raw', '/readyz']), 90_000);
+    log('cluster: the API server is ready');
 
-  const component = (name: string) => ['--kubeconfig', path.join(p.dir, `${name}.conf`), '--authentication-kubeconfig', path.join(p.dir, `${name}.conf`), '--authorization-kubeconfig', path.join(p.dir, `${name}.conf`), '--leader-elect=false', '--bind-address', '127.0.0.1'];
-  start(state, p, 'kube-controller-manager', kubeBinary('kube-controller-manager'), [
-    ...component('controller-manager'), '--use-service-account-credentials', '--cluster-name', 'sandbox',
-    '--service-account-private-key-file', pki('sa.key'), '--root-ca-file', pki('ca.crt'),
-    '--cluster-signing-cert-file', pki('ca.crt'), '--cluster-signing-key-file', pki('ca.key'),
-  ]);
-  start(state, p, 'kube-scheduler', kubeBinary('kube-scheduler'), component('scheduler'));
-  // containerd finds its shim, and the shim runc, on PATH.
-  start(state, p, 'containerd', kubeBinary('containerd'), ['--config', path.join(p.dir, 'containerd.toml')], { PATH: `${KUBE_BIN}:${process.env.PATH}` });
-  await waitFor(state, p, 'containerd', 'containerd to answer', () => void ctr(['version']));
-  start(state, p, 'kubelet', kubeBinary('kubelet'), [
-    '--config', path.join(p.dir, 'kubelet.yaml'), '--kubeconfig', path.join(p.dir, 'kubelet.conf'),
-    '--root-dir', path.join(p.dir, 'kubelet'), '--cert-dir', path.join(p.dir, 'kubelet-pki'),
-    '--node-ip', NODE_IP, '--hostname-override', NODE_NAME,
-  ]);
-  start(state, p, 'kube-proxy', kubeBinary('kube-proxy'), ['--config', path.join(p.dir, 'kube-proxy.yaml')]);
-  // kubeadm binds the API server's kubelet client to this role at init; this cluster has no init.
-  kubectl(['create', 'clusterrolebinding', 'kube-apiserver-kubelet-client', '--clusterrole', 'system:kubelet-api-admin', '--user', 'kube-apiserver-kubelet-client']);
-  await waitFor(state, p, 'kubelet', `node ${NODE_NAME} to be Ready`, () => {
-    const ready = kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-    if (ready !== 'True') throw new Error(`Ready is ${ready || 'not reported'}`);
-  }, 90_000);
-  log(`cluster: node ${NODE_NAME} is Ready`);
+    const component = (name: string) => ['--kubeconfig', path.join(p.dir, `${name}.conf`), '--authentication-kubeconfig', path.join(p.dir, `${name}.conf`), '--authorization-kubeconfig', path.join(p.dir, `${name}.conf`), '--leader-elect=false', '--bind-address', '127.0.0.1'];
+    start(state, p, 'kube-controller-manager', kubeBinary('kube-controller-manager'), [
+      ...component('controller-manager'), '--use-service-account-credentials', '--cluster-name', 'sandbox',
+      '--service-account-private-key-file', pki('sa.key'), '--root-ca-file', pki('ca.crt'),
+      '--cluster-signing-cert-file', pki('ca.crt'), '--cluster-signing-key-file', pki('ca.key'),
+    ]);
+    start(state, p, 'kube-scheduler', kubeBinary('kube-scheduler'), component('scheduler'));
+    // containerd finds its shim, and the shim runc, on PATH.
+    start(state, p, 'containerd', kubeBinary('containerd'), ['--config', path.join(p.dir, 'containerd.toml')], { PATH: `${KUBE_BIN}:${process.env.PATH}` });
+    await waitFor(state, p, 'containerd', 'containerd to answer', () => void ctr(['version']));
+    start(state, p, 'kubelet', kubeBinary('kubelet'), [
+      '--config', path.join(p.dir, 'kubelet.yaml'), '--kubeconfig', path.join(p.dir, 'kubelet.conf'),
+      '--root-dir', path.join(p.dir, 'kubelet'), '--cert-dir', path.join(p.dir, 'kubelet-pki'),
+      '--node-ip', NODE_IP, '--hostname-override', NODE_NAME,
+    ]);
+    start(state, p, 'kube-proxy', kubeBinary('kube-proxy'), ['--config', path.join(p.dir, 'kube-proxy.yaml')]);
+    // kubeadm binds the API server's kubelet client to this role at init; this cluster has no init.
+    kubectl(['create', 'clusterrolebinding', 'kube-apiserver-kubelet-client', '--clusterrole', 'system:kubelet-api-admin', '--user', 'kube-apiserver-kubelet-client']);
+    await waitFor(state, p, 'kubelet', `node ${NODE_NAME} to be Ready`, () => {
+      const ready = kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+      if (ready !== 'True') throw new Error(`Ready is ${ready || 'not reported'}`);
+    }, 90_000);
+    log(`cluster: node ${NODE_NAME} is Ready`);
+  } catch (err) {
+    await stopCluster(() => {}).catch((stopErr: Error) => log(`cluster: stopping after the failed start: ${stopErr.message}`));
+    throw err;
+  }
   return state;
 }
 
