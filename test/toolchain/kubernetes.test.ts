@@ -7,7 +7,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import { cgroupHierarchies } from '../../toolchain/kubernetes/cluster';
 import { clusterPaths, cniConfig, containerdConfig, kubeadmConfig, kubeletConfig, kubeProxyConfig, localVolume } from '../../toolchain/kubernetes/config';
 import { clusterImageDockerfile } from '../../toolchain/kubernetes/images';
-import { buildOutput, kubernetesLdflags, PARTS } from '../../toolchain/kubernetes/parts';
+import { pinnedModule } from '../../toolchain/binaries';
+import { buildOutput, CNI_BIN, KUBE_BIN, kubernetesLdflags, moduleDir, PARTS } from '../../toolchain/kubernetes/parts';
 import { clusterHosts } from '../e2e/kubernetes-target';
 
 const p = clusterPaths('/run/here');
@@ -103,4 +104,25 @@ test('makes the cluster\'s own images from one static binary each, as a non-root
       '',
     ].join('\n'),
   );
+});
+
+test("builds each part from the module its folder's go.mod pins, at the release the docs name, and each package from inside that module", () => {
+  const table = PARTS.map((part) => [part.folder, part.module, pinnedModule(moduleDir(part), part.module), part.outDir === CNI_BIN ? 'cni' : part.outDir === KUBE_BIN ? 'bin' : part.outDir]);
+  assert.deepEqual(table, [
+    ['kubernetes', 'k8s.io/kubernetes', 'v1.37.2', 'bin'],
+    ['etcd', 'go.etcd.io/etcd/server/v3', 'v3.7.3', 'bin'],
+    ['containerd', 'github.com/containerd/containerd/v2', 'v2.4.2', 'bin'],
+    ['cni', 'github.com/containernetworking/plugins', 'v1.10.0', 'cni'],
+    ['coredns', 'github.com/coredns/coredns', 'v1.15.0', 'bin'],
+  ]);
+  for (const part of PARTS) {
+    for (const pkg of part.packages) assert.ok(pkg === part.module || pkg.startsWith(`${part.module}/`), `${pkg} is in ${part.module}`);
+    // Several packages: each binary is named as its package's last element, as go build -o DIR/ names it.
+    if (part.packages.length > 1) assert.deepEqual(part.binaries, part.packages.map((pkg) => pkg.split('/').pop()));
+    else assert.equal(part.binaries.length, 1);
+  }
+  assert.deepEqual(PARTS.find((part) => part.folder === 'containerd')!.tags, ['no_btrfs']);
+  assert.deepEqual(PARTS.find((part) => part.folder === 'cni')!.binaries, ['bridge', 'loopback', 'host-local', 'portmap']);
+  assert.deepEqual(PARTS.find((part) => part.folder === 'containerd')!.binaries, ['containerd', 'containerd-shim-runc-v2', 'ctr']);
+  assert.equal(PARTS.find((part) => part.folder === 'kubernetes')!.ldflags?.length, 8);
 });
