@@ -53,7 +53,8 @@ export function variantImages(variant: Variant): Array<{ image: string; dockerfi
   ];
 }
 
-const ns = (...args: string[]) => kubectl(['-n', NAMESPACE, ...args]);
+/** kubectl in the sandbox's namespace. */
+export const ns = (...args: string[]) => kubectl(['-n', NAMESPACE, ...args]);
 
 function rollout(deployment: string): void {
   ns('rollout', 'status', `deployment/${deployment}`, `--timeout=${ROLLOUT_TIMEOUT}`);

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { pollUntil } from '../../lib/poll';
-import { kubectl, paths } from '../../toolchain/kubernetes/cluster';
+import { paths } from '../../toolchain/kubernetes/cluster';
 import { kubeBinary } from '../../toolchain/kubernetes/parts';
 import { JaegerClient } from '../../tools/jaeger';
 import { TRACE_HOPS } from '../../tools/trace-shape';
 import { wholeTrace } from './expect';
 import { get } from './http';
-import { KubernetesTarget, NAMESPACE } from './kubernetes-target';
+import { KubernetesTarget, NAMESPACE, ns } from './kubernetes-target';
 
-const ns = (...args: string[]) => kubectl(['-n', NAMESPACE, ...args]);
 const podJson = (app: string) => JSON.parse(ns('get', 'pods', '-l', `app=${app}`, '-o', 'json')).items as Array<Record<string, any>>;
 
 /** `kubectl port-forward service/NAME LOCAL:REMOTE` as a user runs it, until the test ends. */
