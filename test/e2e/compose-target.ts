@@ -39,10 +39,10 @@ function composeCommand(files: string[], args: string[]): [string, string[]] {
 }
 
 /** One Compose command on the run's files, with extra environment, as a user types it: its status and output. */
-export function composeRun(args: string[], env: Record<string, string> = {}): { status: number | null; output: string } {
+export function composeRun(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; output: string } {
   const [command, all] = composeCommand(composeFiles(), args);
   const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
-  return { status: run.status, output: `${run.stderr}${run.stdout}` };
+  return { status: run.status, stdout: run.stdout, output: `${run.stderr}${run.stdout}` };
 }
 
 /** Every line of every published port, one per address family Docker bound. */
@@ -65,9 +65,8 @@ export async function composeTarget(jaegerSampling: Record<string, string> = {})
   const variant = composeVariant();
   const propagation = variantPropagation(variant);
   const compose = (...args: string[]): string => {
-    const [command, all] = composeCommand(files, args);
-    const run = spawnSync(command, all, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...jaegerSampling } });
-    if (run.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed:\n${`${run.stderr}${run.stdout}`.trim().split('\n').slice(-20).join('\n')}`);
+    const run = composeRun(args, jaegerSampling);
+    if (run.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed:\n${run.output.trim().split('\n').slice(-20).join('\n')}`);
     return run.stdout;
   };
   const strategies = path.join(ROOT, 'jaeger', 'sampling-strategies.json');

@@ -60,6 +60,9 @@ function rollout(deployment: string): void {
   ns('rollout', 'status', `deployment/${deployment}`, `--timeout=${ROLLOUT_TIMEOUT}`);
 }
 
+/** A Deployment's pods as `kubectl get pods -o json` gives them. */
+export const podsOf = (deployment: string) => JSON.parse(ns('get', 'pods', '-l', `app=${deployment}`, '-o', 'json')).items as Array<Record<string, any>>;
+
 /** The pods of a Deployment, with what the kubelet says of their containers. */
 interface PodState {
   name: string;
@@ -68,8 +71,7 @@ interface PodState {
 }
 
 function pods(deployment: string): PodState[] {
-  const list = JSON.parse(ns('get', 'pods', '-l', `app=${deployment}`, '-o', 'json')) as { items: Array<Record<string, any>> };
-  return list.items.map((pod) => ({
+  return podsOf(deployment).map((pod) => ({
     name: pod.metadata.name,
     deleting: Boolean(pod.metadata.deletionTimestamp),
     containers: [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])].map((c: Record<string, any>) => ({
@@ -82,8 +84,7 @@ function pods(deployment: string): PodState[] {
 
 /** The addresses of a Deployment's ready pods, as its headless Service's name resolves to them. */
 export function readyAddresses(deployment: string): string[] {
-  const list = JSON.parse(ns('get', 'pods', '-l', `app=${deployment}`, '-o', 'json')) as { items: Array<Record<string, any>> };
-  return list.items
+  return podsOf(deployment)
     .filter((pod) => !pod.metadata.deletionTimestamp && (pod.status.conditions ?? []).some((c: Record<string, string>) => c.type === 'Ready' && c.status === 'True'))
     .map((pod) => pod.status.podIP as string)
     .sort();

@@ -13,9 +13,7 @@ import { JaegerClient } from '../../tools/jaeger';
 import { TRACE_HOPS } from '../../tools/trace-shape';
 import { wholeTrace } from './expect';
 import { get } from './http';
-import { KubernetesTarget, NAMESPACE, ns } from './kubernetes-target';
-
-const podJson = (app: string) => JSON.parse(ns('get', 'pods', '-l', `app=${app}`, '-o', 'json')).items as Array<Record<string, any>>;
+import { KubernetesTarget, NAMESPACE, ns, podsOf } from './kubernetes-target';
 
 /** `kubectl port-forward service/NAME LOCAL:REMOTE` as a user runs it, until the test ends. */
 async function portForward(t: import('node:test').TestContext, service: string, local: number, remote: number): Promise<void> {
@@ -31,7 +29,7 @@ export function kubernetesSuite(current: () => KubernetesTarget): void {
   describe('on Kubernetes', () => {
     it('runs every service as two containers in one pod: the Envoy as a native sidecar that started, and was ready, before its app', () => {
       for (const app of ['service1', 'service2']) {
-        const [pod] = podJson(app);
+        const [pod] = podsOf(app);
         const sidecar = pod.spec.initContainers.map((c: Record<string, unknown>) => [c.name, c.restartPolicy]);
         assert.deepEqual(sidecar, [['envoy', 'Always']], `${app}'s init containers`);
         assert.deepEqual(pod.spec.containers.map((c: Record<string, unknown>) => c.name), ['app'], `${app}'s containers`);
@@ -59,7 +57,7 @@ export function kubernetesSuite(current: () => KubernetesTarget): void {
       const target = current();
       await target.scale('service2', 2);
       try {
-        const replicas = podJson('service2').filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
+        const replicas = podsOf('service2').filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
         assert.equal(replicas.length, 2);
         const seen = new Set<string>();
         await pollUntil(async () => {
@@ -80,7 +78,7 @@ export function kubernetesSuite(current: () => KubernetesTarget): void {
       try {
         const reason = "start-jaeger: TAIL_SAMPLING_SHARE must be a number from 0 to 1, got '1.5'";
         const pod = await pollUntil(() => {
-          const [failing] = podJson('jaeger').filter((p) => !p.metadata.deletionTimestamp);
+          const [failing] = podsOf('jaeger').filter((p) => !p.metadata.deletionTimestamp);
           const status = failing?.status.containerStatuses?.[0];
           const ended = status?.lastState?.terminated ?? status?.state?.terminated;
           assert.ok(ended, 'the new Jaeger has not exited yet');

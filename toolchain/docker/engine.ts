@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { command, CommandOptions } from '../../lib/command';
 import { alive } from '../../lib/pids';
 import { pollUntil } from '../../lib/poll';
 import { TOOLS_DIR } from '../binaries';
@@ -16,14 +17,8 @@ export const ENGINE_PID_FILE = path.join(DOCKER_DIR, 'dockerd.pid');
 export const ENGINE_LOG = path.join(DOCKER_DIR, 'dockerd.log');
 
 /** Runs the docker CLI; throws with its last lines of output when it fails. */
-export function docker(args: string[], options: { input?: string | Buffer; cwd?: string } = {}): string {
-  const run = spawnSync('docker', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (run.error) throw new Error(`docker could not run: ${run.error.message}`);
-  if (run.status !== 0) {
-    const reason = `${run.stderr}${run.stdout}`.trim().split('\n').slice(-8).join('\n');
-    throw new Error(`docker ${args.slice(0, 3).join(' ')} failed (exit ${run.status}):\n${reason}`);
-  }
-  return run.stdout;
+export function docker(args: string[], options: CommandOptions = {}): string {
+  return command('docker', args, options);
 }
 
 export function engineAnswers(): boolean {

@@ -13,6 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { command } from '../../lib/command';
 import { tail } from '../../lib/logs';
 import { alive } from '../../lib/pids';
 import { pollUntil } from '../../lib/poll';
@@ -65,23 +66,12 @@ const nsOf = (pid: number | string, kind: 'net' | 'mnt'): string | undefined => 
   }
 };
 
-/** Runs a command and returns its output; throws with its last lines when it fails. */
-export function sh(command: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): string {
-  const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  if (run.error) throw new Error(`${path.basename(command)} could not run: ${run.error.message}`);
-  if (run.status !== 0) {
-    const reason = `${run.stderr}${run.stdout}`.trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${path.basename(command)} ${args.slice(0, 4).join(' ')} failed (exit ${run.status}):\n${reason}`);
-  }
-  return run.stdout;
-}
-
 /** A command inside the cluster's namespaces. */
-const inCluster = (state: ClusterState, command: string, args: string[]): string => sh('nsenter', ['-t', String(state.holder), '-m', '-n', '--', command, ...args]);
+const inCluster = (state: ClusterState, file: string, args: string[]): string => command('nsenter', ['-t', String(state.holder), '-m', '-n', '--', file, ...args]);
 
 /** kubectl as system:masters against the running cluster. */
 export function kubectl(args: string[], input?: string): string {
-  return sh(kubeBinary('kubectl'), ['--kubeconfig', paths().kubeconfig, ...args], { input });
+  return command(kubeBinary('kubectl'), ['--kubeconfig', paths().kubeconfig, ...args], { input });
 }
 
 export function readState(): ClusterState | undefined {
@@ -158,9 +148,9 @@ function writeFiles(p: ClusterPaths): void {
   // kubeadm writes the certificates and kubeconfigs, as it does for every kubeadm cluster.
   const kubeadm = kubeBinary('kubeadm');
   const config = ['--config', path.join(p.dir, 'kubeadm.yaml')];
-  sh(kubeadm, ['init', 'phase', 'certs', 'all', ...config]);
-  for (const user of ['super-admin', 'controller-manager', 'scheduler', 'kubelet']) sh(kubeadm, ['init', 'phase', 'kubeconfig', user, ...config, '--kubeconfig-dir', p.dir]);
-  writeFileSync(path.join(p.dir, 'kube-proxy.conf'), sh(kubeadm, ['kubeconfig', 'user', ...config, '--client-name', 'system:kube-proxy']));
+  command(kubeadm, ['init', 'phase', 'certs', 'all', ...config]);
+  for (const user of ['super-admin', 'controller-manager', 'scheduler', 'kubelet']) command(kubeadm, ['init', 'phase', 'kubeconfig', user, ...config, '--kubeconfig-dir', p.dir]);
+  writeFileSync(path.join(p.dir, 'kube-proxy.conf'), command(kubeadm, ['kubeconfig', 'user', ...config, '--client-name', 'system:kube-proxy']));
 }
 
 function makeNamespaces(state: ClusterState): void {
@@ -174,12 +164,12 @@ function makeNamespaces(state: ClusterState): void {
   // containerd's containers) and never out to this machine.
   run(['mount', '--make-rshared', '/']);
   run(['ip', 'link', 'set', 'lo', 'up']);
-  sh('ip', ['link', 'add', HOST_LINK, 'type', 'veth', 'peer', 'name', NODE_LINK, 'netns', String(state.holder)]);
-  sh('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', HOST_LINK]);
-  sh('ip', ['link', 'set', HOST_LINK, 'up']);
+  command('ip', ['link', 'add', HOST_LINK, 'type', 'veth', 'peer', 'name', NODE_LINK, 'netns', String(state.holder)]);
+  command('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', HOST_LINK]);
+  command('ip', ['link', 'set', HOST_LINK, 'up']);
   // This machine reaches the cluster's Services at their cluster addresses, as a pod does, through
   // the node; the route goes with the link.
-  sh('ip', ['route', 'add', SERVICE_CIDR, 'via', NODE_IP, 'dev', HOST_LINK]);
+  command('ip', ['route', 'add', SERVICE_CIDR, 'via', NODE_IP, 'dev', HOST_LINK]);
   run(['ip', 'addr', 'add', `${NODE_IP}/30`, 'dev', NODE_LINK]);
   run(['ip', 'link', 'set', NODE_LINK, 'up']);
   // The kubelet and kube-proxy find the node's address by its default route.
@@ -268,7 +258,7 @@ export async function startCluster(log: (line: string) => void = console.log): P
 
 /** containerd's own client, on the cluster's socket and the kubelet's containerd namespace. */
 export function ctr(args: string[], input?: string | Buffer): string {
-  return sh(kubeBinary('ctr'), ['--address', paths().containerdSocket, '--namespace', 'k8s.io', ...args], { input });
+  return command(kubeBinary('ctr'), ['--address', paths().containerdSocket, '--namespace', 'k8s.io', ...args], { input });
 }
 
 const pidsIn = (file: string): number[] => {
@@ -352,7 +342,7 @@ export async function stopCluster(log: (line: string) => void = console.log): Pr
     if (alive(state.holder)) throw new Error(`the holder (pid ${state.holder}) still runs`);
   }, 'the namespaces to go', { timeoutMs: 10_000, intervalMs: 50 });
   // The veth pair goes with the namespace; should the kernel keep this end, it is removed here.
-  if (spawnSync('ip', ['link', 'show', HOST_LINK]).status === 0) sh('ip', ['link', 'del', HOST_LINK]);
+  if (spawnSync('ip', ['link', 'show', HOST_LINK]).status === 0) command('ip', ['link', 'del', HOST_LINK]);
   rmSync(state.dir, { recursive: true, force: true });
   rmSync(CLUSTER_STATE, { force: true });
   const left = leftovers(state);

@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { docker } from '../docker/engine';
-import { paths, sh } from './cluster';
+import { command } from '../../lib/command';
+import { paths } from './cluster';
 import { COREDNS_IMAGE, PAUSE_IMAGE } from './config';
 import { kubeBinary } from './parts';
 
@@ -63,7 +64,7 @@ export function loadImages(images: string[], log: (line: string) => void = conso
   if (missing.length === 0) return;
   const started = performance.now();
   const importer = [kubeBinary('ctr'), '--address', paths().containerdSocket, '--namespace', 'k8s.io', 'images', 'import', '-'];
-  sh('bash', ['-o', 'pipefail', '-c', `docker save "$@" | ${importer.map((a) => `'${a}'`).join(' ')} >/dev/null`, 'load-images', ...missing]);
+  command('bash', ['-o', 'pipefail', '-c', `docker save "$@" | ${importer.map((a) => `'${a}'`).join(' ')} >/dev/null`, 'load-images', ...missing]);
   for (const image of missing) loaded[image] = ids[image];
   writeFileSync(loadedFile(), JSON.stringify(loaded, null, 2));
   log(`cluster: loaded ${missing.join(', ')} from the Docker engine in ${((performance.now() - started) / 1000).toFixed(1)} s`);
