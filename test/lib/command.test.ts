@@ -7,6 +7,13 @@ test('returns what the command printed, fed its input', () => {
   assert.equal(command('sh', ['-c', 'echo "$WHO"'], { env: { WHO: 'me', PATH: process.env.PATH } }), 'me\n');
 });
 
+test('returns a large output whole, as `kubectl get -o json` of many pods gives', () => {
+  // 4 MiB of one character: far past the 1 MiB child_process keeps by default.
+  const out = command('sh', ['-c', 'head -c 4194304 /dev/zero | tr "\\0" x']);
+  assert.equal(out.length, 4 * 1024 * 1024);
+  assert.match(out, /^x+$/);
+});
+
 test('names the command, its first four arguments, its exit code and the last eight lines of its output, its error output last, when it fails', () => {
   const script = 'for i in $(seq 1 12); do echo "line $i"; done; echo oops >&2; exit 3';
   assert.throws(
